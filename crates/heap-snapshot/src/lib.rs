@@ -1,0 +1,1 @@
+//! Placeholder: V8 heap snapshot analysis (see issue 5).

@@ -1,0 +1,2 @@
+//! Pure-Rust core: series, trend statistics and growth detection.
+pub mod trend;

@@ -1,0 +1,1 @@
+//! Trend statistics (filled in below).
