@@ -1,3 +1,5 @@
-//! Thin napi layer. Every entry point converts its arguments, calls `crate::core`,
-//! and maps errors through [`error::invalid_arg`] / [`error::failure`].
+//! Thin napi layer. Every entry point converts its arguments, calls `crate::core`
+//! (or the `heap-snapshot` crate), and maps errors through [`error`].
 pub mod error;
+pub mod heap;
+pub mod limits;

@@ -1,2 +1,3 @@
-//! Pure-Rust core: series, trend statistics and growth detection.
+//! Pure-Rust core: series, trend statistics, growth detection, memory limits.
+pub mod limits;
 pub mod trend;

@@ -1,0 +1,2 @@
+// Types for lib/analysis.js (issue 5).
+export {};

@@ -1,0 +1,2 @@
+// Types for lib/near-limit.js (issue 4).
+export {};

@@ -1,0 +1,1 @@
+//! napi bindings for heap snapshot analysis (issue 5).

@@ -1,0 +1,1 @@
+//! napi bindings for memory limits (issue 4).
