@@ -1,5 +1,6 @@
 //! Thin napi layer. Every entry point converts its arguments, calls `crate::core`
 //! (or the `heap-snapshot` crate), and maps errors through [`error`].
+pub mod detector;
 pub mod error;
 pub mod heap;
 pub mod limits;

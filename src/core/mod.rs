@@ -1,3 +1,5 @@
 //! Pure-Rust core: series, trend statistics, growth detection, memory limits.
+//! No napi imports here: everything is unit-tested with plain `cargo test`.
+pub mod detector;
 pub mod limits;
 pub mod trend;

@@ -1,0 +1,1077 @@
+//! Growth detection over many series (listener counts, live timers, open streams,
+//! handles, post-GC memory floors).
+//!
+//! A series is flagged when its floor keeps rising across the window, not when it is
+//! merely high. Per evaluation, on the last `window` points of a series:
+//!
+//! 1. **Trend**: the Mann-Kendall statistic `z` must reach `z_open` (one-sided) and the
+//!    Theil-Sen slope must be positive.
+//! 2. **Size**: the growth over the window (slope × span) must reach the kind's minimum
+//!    absolute growth and a minimum fraction of the baseline.
+//! 3. **Still rising**: the most recent third of the window must keep climbing (its own
+//!    Theil-Sen slope is at least `recent_ratio` of the window's) and must set a new high
+//!    above everything seen before it (including points already evicted). A series
+//!    that plateaus stops setting new highs, so warm-up growth and bounded caches or
+//!    pools are never flagged, and an open finding closes once its growth stops.
+//!
+//! Memory series are fed raw samples; each tick turns them into one floor point: the
+//! minimum of the post-GC samples taken in the tick, or, where major GCs are rare,
+//! the minimum of the raw samples over the last `raw_floor_ticks` ticks.
+
+use std::collections::{HashMap, VecDeque};
+
+use serde::Serialize;
+
+use super::trend::{mann_kendall, median, normal_cdf, theil_sen};
+
+/// What a series counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Kind {
+    Listeners,
+    Timers,
+    Streams,
+    Handles,
+    Heap,
+    External,
+    ArrayBuffers,
+    Rss,
+}
+
+impl Kind {
+    /// All kinds, in report order.
+    pub const ALL: [Kind; 8] = [
+        Kind::Listeners,
+        Kind::Timers,
+        Kind::Streams,
+        Kind::Handles,
+        Kind::Heap,
+        Kind::External,
+        Kind::ArrayBuffers,
+        Kind::Rss,
+    ];
+
+    /// The public name (`LeakFinding.kind`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Listeners => "listeners",
+            Kind::Timers => "timers",
+            Kind::Streams => "streams",
+            Kind::Handles => "handles",
+            Kind::Heap => "heap",
+            Kind::External => "external",
+            Kind::ArrayBuffers => "arrayBuffers",
+            Kind::Rss => "rss",
+        }
+    }
+
+    /// Parses a public kind name.
+    pub fn parse(s: &str) -> Option<Kind> {
+        Kind::ALL.iter().copied().find(|k| k.as_str() == s)
+    }
+
+    /// The unit of the series' values.
+    pub fn unit(self) -> &'static str {
+        match self {
+            Kind::Listeners => "listeners",
+            Kind::Timers => "timers",
+            Kind::Streams => "streams",
+            Kind::Handles => "handles",
+            _ => "bytes",
+        }
+    }
+
+    /// True for the memory kinds, whose series are built from floors.
+    pub fn is_memory(self) -> bool {
+        matches!(self, Kind::Heap | Kind::External | Kind::ArrayBuffers | Kind::Rss)
+    }
+
+    fn index(self) -> usize {
+        Kind::ALL.iter().position(|k| *k == self).unwrap_or(0)
+    }
+}
+
+/// Minimum growth for a finding of one kind.
+#[derive(Debug, Clone, Copy)]
+pub struct KindRule {
+    /// Minimum growth over the window, in the kind's unit.
+    pub min_abs: f64,
+    /// Minimum growth over the window as a fraction of the baseline.
+    pub min_rel: f64,
+    /// Minimum current value (e.g. a listener count threshold).
+    pub min_level: f64,
+}
+
+const MIB: f64 = 1024.0 * 1024.0;
+
+/// Detector parameters. `Default` holds the tuned defaults.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Nothing opens before this many ms after the first tick.
+    pub warmup_ms: f64,
+    /// Points per series considered by one evaluation.
+    pub window: usize,
+    /// Points needed before a series is evaluated.
+    pub min_points: usize,
+    /// Mann-Kendall z needed to open a finding (2.33 ≈ 99 % one-sided).
+    pub z_open: f64,
+    /// Below this z on the recent segment, an open finding's growth has stopped.
+    pub z_close: f64,
+    /// The recent segment's slope must be at least this fraction of the window's.
+    pub recent_ratio: f64,
+    /// An open finding closes after this many evaluations without further growth.
+    pub close_after: u32,
+    /// Ticks of raw samples whose minimum stands in for a floor when no major GC ran.
+    pub raw_floor_ticks: usize,
+    /// Cap on the number of series; further series are dropped and counted.
+    pub max_series: usize,
+    /// Cap on creation sites kept per series.
+    pub max_sites: usize,
+    /// Sites reported per finding.
+    pub top_sites: usize,
+    /// A series not updated for this long is removed (its finding closes).
+    pub stale_ms: f64,
+    /// `v8.getHeapStatistics().heap_size_limit`, bytes (0 when unknown).
+    pub heap_limit: f64,
+    /// Memory available to the process (cgroup limit or total RAM), bytes (0 when unknown).
+    pub memory_limit: f64,
+    /// Per-kind minimum growth, indexed like [`Kind::ALL`].
+    pub rules: [KindRule; 8],
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        let count = |abs: f64, level: f64| KindRule { min_abs: abs, min_rel: 0.1, min_level: level };
+        let bytes = |abs: f64, rel: f64| KindRule { min_abs: abs, min_rel: rel, min_level: 0.0 };
+        Config {
+            warmup_ms: 10_000.0,
+            window: 30,
+            min_points: 8,
+            z_open: 2.33,
+            z_close: 1.0,
+            recent_ratio: 0.25,
+            raw_floor_ticks: 10,
+            close_after: 10,
+            max_series: 4096,
+            max_sites: 64,
+            top_sites: 5,
+            stale_ms: 120_000.0,
+            heap_limit: 0.0,
+            memory_limit: 0.0,
+            rules: [
+                count(10.0, 10.0),          // listeners
+                count(20.0, 20.0),          // timers
+                count(10.0, 10.0),          // streams
+                count(20.0, 20.0),          // handles
+                bytes(2.0 * MIB, 0.05),     // heap
+                bytes(2.0 * MIB, 0.10),     // external
+                bytes(2.0 * MIB, 0.10),     // arrayBuffers
+                bytes(32.0 * MIB, 0.10),    // rss
+            ],
+        }
+    }
+}
+
+impl Config {
+    /// The rule for a kind.
+    pub fn rule(&self, kind: Kind) -> KindRule {
+        self.rules[kind.index()]
+    }
+
+    /// Scales the thresholds: `factor` < 1 is more sensitive, > 1 more conservative.
+    pub fn scale_sensitivity(&mut self, factor: f64) {
+        for r in self.rules.iter_mut() {
+            r.min_abs *= factor;
+            r.min_rel *= factor;
+        }
+        self.z_open *= factor.sqrt();
+    }
+}
+
+/// One creation site with the number of live objects it created.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Site {
+    /// `file:line:column` frames, app frame first, separated by newlines.
+    pub stack: String,
+    /// Live objects (listeners, timers, streams) or sampled live bytes (memory) from this site.
+    pub count: f64,
+}
+
+/// A leak finding: a series whose floor keeps rising.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Finding {
+    /// Unique per detector.
+    pub id: u32,
+    pub kind: Kind,
+    /// What grows: `bus:config`, `Timeout`, `ReadStream`, `heapUsed`...
+    pub target: String,
+    /// Unit of `baseline`, `current` and `growth_per_minute`.
+    pub unit: &'static str,
+    /// Fitted value at the start of the window.
+    pub baseline: f64,
+    /// Latest floor value.
+    pub current: f64,
+    /// Theil-Sen slope, unit per minute.
+    pub growth_per_minute: f64,
+    /// One-sided confidence of the trend, 0..1.
+    pub confidence: f64,
+    /// Projected ms until `heap_size_limit` (heap) or the memory limit (other memory kinds).
+    pub time_to_limit_ms: Option<f64>,
+    /// Top creation sites, most grown first.
+    pub sites: Vec<Site>,
+    /// Epoch ms when the finding opened.
+    pub since: f64,
+    /// Epoch ms when it closed (closed findings only).
+    pub closed_at: Option<f64>,
+    /// One readable line.
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Point {
+    t: f64,
+    v: f64,
+}
+
+#[derive(Debug, Clone)]
+struct SiteStat {
+    first: f64,
+    current: f64,
+    last_seen: f64,
+}
+
+#[derive(Debug)]
+struct OpenFinding {
+    id: u32,
+    since: f64,
+    baseline: f64,
+    slope: f64,
+    z: f64,
+    /// Consecutive evaluations without further growth.
+    quiet: u32,
+}
+
+#[derive(Debug)]
+struct Series {
+    kind: Kind,
+    target: String,
+    points: VecDeque<Point>,
+    /// Max of points evicted from the window.
+    evicted_max: f64,
+    min_level: f64,
+    sites: HashMap<String, SiteStat>,
+    finding: Option<OpenFinding>,
+    last_update: f64,
+}
+
+impl Series {
+    fn new(kind: Kind, target: String, min_level: f64) -> Self {
+        Series {
+            kind,
+            target,
+            points: VecDeque::new(),
+            evicted_max: f64::NEG_INFINITY,
+            min_level,
+            sites: HashMap::new(),
+            finding: None,
+            last_update: 0.0,
+        }
+    }
+
+    fn push(&mut self, p: Point, window: usize) {
+        self.points.push_back(p);
+        while self.points.len() > window {
+            if let Some(old) = self.points.pop_front() {
+                self.evicted_max = self.evicted_max.max(old.v);
+            }
+        }
+        self.last_update = p.t;
+    }
+
+    fn approx_bytes(&self) -> usize {
+        std::mem::size_of::<Series>()
+            + self.target.len()
+            + self.points.capacity() * std::mem::size_of::<Point>()
+            + self.sites.keys().map(|k| k.len() + 64).sum::<usize>()
+    }
+}
+
+/// The outcome of evaluating one series.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Assessment {
+    /// Theil-Sen slope over the window, unit per ms.
+    pub slope: f64,
+    /// Mann-Kendall z over the window.
+    pub z: f64,
+    /// Fitted value at the start of the window.
+    pub baseline: f64,
+    /// Growth over the window, in the series' unit.
+    pub growth: f64,
+    /// All open conditions hold.
+    pub rising: bool,
+    /// The recent segment still climbs and sets new highs.
+    pub still_rising: bool,
+    /// A weaker trend: worth collecting attribution data for.
+    pub suspect: bool,
+}
+
+/// Evaluates a window of points against a rule (pure; exposed for tests).
+pub fn assess(points: &[Point2], history_max: f64, rule: KindRule, min_level: f64, cfg: &Config) -> Option<Assessment> {
+    let n = points.len();
+    if n < cfg.min_points.max(4) {
+        return None;
+    }
+    let ts: Vec<f64> = points.iter().map(|p| p.0).collect();
+    let vs: Vec<f64> = points.iter().map(|p| p.1).collect();
+    let mk = mann_kendall(&vs);
+    let slope = theil_sen(&ts, &vs);
+    let mut resid: Vec<f64> = ts.iter().zip(&vs).map(|(t, v)| v - slope * t).collect();
+    let intercept = median(&mut resid);
+    let baseline = intercept + slope * ts[0];
+    let span = ts[n - 1] - ts[0];
+    let growth = slope * span;
+    let last = vs[n - 1];
+
+    let r = (n / 3).max(4).min(n - 1);
+    let (old, recent) = (&vs[..n - r], &vs[n - r..]);
+    let recent_ts = &ts[n - r..];
+    let recent_slope = theil_sen(recent_ts, recent);
+    let recent_max = recent.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    // The newest points must set a new high above everything before them.
+    let h = (r / 2).max(3).min(n - 1);
+    let newest_max = vs[n - h..].iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let before_max = vs[..n - h].iter().copied().fold(history_max, f64::max);
+    let new_high = newest_max > before_max + 0.1 * rule.min_abs;
+    let _ = (old, recent_max);
+    let recent_growth = recent_slope * (recent_ts[r - 1] - recent_ts[0]);
+    let still_rising = slope > 0.0
+        && recent_slope >= cfg.recent_ratio * slope
+        && recent_growth >= 0.25 * rule.min_abs * (r as f64 / n as f64)
+        && new_high;
+
+    let big_enough = growth >= rule.min_abs && growth >= rule.min_rel * baseline.abs();
+    let rising = mk.z >= cfg.z_open && slope > 0.0 && big_enough && last >= min_level.max(rule.min_level) && still_rising;
+    let suspect = mk.z >= 1.64 && slope > 0.0 && growth >= 0.25 * rule.min_abs;
+    Some(Assessment { slope, z: mk.z, baseline, growth, rising, still_rising, suspect })
+}
+
+/// A (time ms, value) pair for [`assess`].
+pub type Point2 = (f64, f64);
+
+/// One series' sample for a tick.
+#[derive(Debug, Clone)]
+pub struct Sample {
+    pub kind: Kind,
+    pub target: String,
+    /// The exact count now (`None`: only update sites).
+    pub value: Option<f64>,
+    /// Minimum value before a finding can open (e.g. `trackEmitter`'s `threshold`).
+    pub min_level: Option<f64>,
+    /// Live count per creation site (`None`: leave sites unchanged).
+    pub sites: Option<Vec<Site>>,
+}
+
+/// What changed in one tick.
+#[derive(Debug, Default, Serialize)]
+pub struct TickResult {
+    pub opened: Vec<Finding>,
+    pub closed: Vec<Finding>,
+    /// Memory kinds with a weak upward trend (attribution worth collecting).
+    pub suspects: Vec<Kind>,
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+struct MemBucket {
+    post_gc_min: Option<f64>,
+    raw_min: Option<f64>,
+}
+
+/// Raw memory figures from `process.memoryUsage()`, bytes.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MemorySample {
+    pub heap_used: f64,
+    pub external: f64,
+    pub array_buffers: f64,
+    pub rss: f64,
+}
+
+/// Counters about the detector's own state (reported so its memory is visible).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DetectorStats {
+    pub series: usize,
+    pub open_findings: usize,
+    pub dropped_series: u64,
+    pub dropped_sites: u64,
+    pub ticks: u64,
+    pub major_gcs: u64,
+    pub approx_bytes: usize,
+}
+
+/// A summary of one series for reports.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SeriesSummary {
+    pub kind: Kind,
+    pub target: String,
+    pub unit: &'static str,
+    /// Latest value (floor for memory kinds).
+    pub current: f64,
+    /// Theil-Sen slope over the window, unit per minute.
+    pub growth_per_minute: f64,
+    /// Mann-Kendall z over the window.
+    pub trend_z: f64,
+    pub points: usize,
+    /// `[time ms, value]` of the points in the window.
+    pub history: Vec<[f64; 2]>,
+    pub leaking: bool,
+}
+
+/// The detector: all series of one monitor.
+#[derive(Debug)]
+pub struct Detector {
+    cfg: Config,
+    series: HashMap<(Kind, String), Series>,
+    mem: [MemBucket; 4],
+    raw_history: [VecDeque<f64>; 4],
+    last_post_gc_tick: [u64; 4],
+    started_at: Option<f64>,
+    next_id: u32,
+    dropped_series: u64,
+    dropped_sites: u64,
+    ticks: u64,
+    major_gcs: u64,
+}
+
+const MEM_KINDS: [(Kind, &str); 4] = [
+    (Kind::Heap, "heapUsed"),
+    (Kind::External, "external"),
+    (Kind::ArrayBuffers, "arrayBuffers"),
+    (Kind::Rss, "rss"),
+];
+
+impl Detector {
+    pub fn new(cfg: Config) -> Self {
+        Detector {
+            cfg,
+            series: HashMap::new(),
+            mem: [MemBucket::default(); 4],
+            raw_history: Default::default(),
+            last_post_gc_tick: [0; 4],
+            started_at: None,
+            next_id: 1,
+            dropped_series: 0,
+            dropped_sites: 0,
+            ticks: 0,
+            major_gcs: 0,
+        }
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.cfg
+    }
+
+    /// Records a `process.memoryUsage()` sample; `post_gc` marks one taken right after a major GC.
+    pub fn observe_memory(&mut self, m: MemorySample, post_gc: bool) {
+        if post_gc {
+            self.major_gcs += 1;
+        }
+        let vals = [m.heap_used, m.external, m.array_buffers, m.rss];
+        for (b, v) in self.mem.iter_mut().zip(vals) {
+            if !v.is_finite() {
+                continue;
+            }
+            b.raw_min = Some(b.raw_min.map_or(v, |x| x.min(v)));
+            if post_gc {
+                b.post_gc_min = Some(b.post_gc_min.map_or(v, |x| x.min(v)));
+            }
+        }
+    }
+
+    fn memory_points(&mut self, now: f64) {
+        for (i, (kind, target)) in MEM_KINDS.iter().enumerate() {
+            let b = std::mem::take(&mut self.mem[i]);
+            let hist = &mut self.raw_history[i];
+            if let Some(raw) = b.raw_min {
+                hist.push_back(raw);
+                while hist.len() > self.cfg.raw_floor_ticks {
+                    hist.pop_front();
+                }
+            }
+            // rss is not collected by GC: its floor is the windowed minimum of raw samples.
+            let floor = if *kind == Kind::Rss {
+                if hist.len() >= self.cfg.raw_floor_ticks.min(3) {
+                    hist.iter().copied().reduce(f64::min)
+                } else {
+                    None
+                }
+            } else if let Some(v) = b.post_gc_min {
+                self.last_post_gc_tick[i] = self.ticks;
+                Some(v)
+            } else if self.ticks - self.last_post_gc_tick[i] >= self.cfg.raw_floor_ticks as u64
+                && hist.len() >= self.cfg.raw_floor_ticks
+            {
+                // No major GC for a while: the windowed minimum of raw samples.
+                hist.iter().copied().reduce(f64::min)
+            } else {
+                None
+            };
+            if let Some(v) = floor {
+                self.push_value(*kind, target, now, v, None);
+            }
+        }
+    }
+
+    fn push_value(&mut self, kind: Kind, target: &str, t: f64, v: f64, min_level: Option<f64>) {
+        let key = (kind, target.to_string());
+        if !self.series.contains_key(&key) {
+            if self.series.len() >= self.cfg.max_series {
+                self.dropped_series += 1;
+                return;
+            }
+            self.series.insert(key.clone(), Series::new(kind, target.to_string(), 0.0));
+        }
+        let window = self.cfg.window;
+        if let Some(s) = self.series.get_mut(&key) {
+            if let Some(l) = min_level {
+                s.min_level = l;
+            }
+            s.push(Point { t, v }, window);
+        }
+    }
+
+    fn update_sites(&mut self, kind: Kind, target: &str, t: f64, sites: Vec<Site>) {
+        let max_sites = self.cfg.max_sites;
+        let Some(s) = self.series.get_mut(&(kind, target.to_string())) else { return };
+        let counts = !kind.is_memory();
+        for site in sites {
+            if !site.count.is_finite() {
+                continue;
+            }
+            match s.sites.get_mut(&site.stack) {
+                Some(st) => {
+                    st.current = site.count;
+                    st.last_seen = t;
+                }
+                None => {
+                    s.sites.insert(site.stack, SiteStat { first: site.count, current: site.count, last_seen: t });
+                }
+            }
+        }
+        // Counts: a site not reported has no live objects left.
+        if counts {
+            for st in s.sites.values_mut() {
+                if st.last_seen < t {
+                    st.current = 0.0;
+                }
+            }
+        }
+        if s.sites.len() > max_sites {
+            let mut v: Vec<(String, f64)> = s.sites.iter().map(|(k, st)| (k.clone(), st.current)).collect();
+            v.sort_by(|a, b| a.1.total_cmp(&b.1));
+            let excess = s.sites.len() - max_sites;
+            for (k, _) in v.into_iter().take(excess) {
+                s.sites.remove(&k);
+                self.dropped_sites += 1;
+            }
+        }
+    }
+
+    /// Removes a series (an untracked emitter); its open finding closes.
+    pub fn remove_series(&mut self, kind: Kind, target: &str) -> Option<Finding> {
+        let s = self.series.remove(&(kind, target.to_string()))?;
+        s.finding.as_ref().map(|_| self.finding_of(&s, 0.0))
+    }
+
+    /// One tick: records the samples, turns memory samples into floor points, and
+    /// evaluates every series. `now` is epoch ms.
+    pub fn tick(&mut self, now: f64, samples: Vec<Sample>) -> TickResult {
+        if self.started_at.is_none() {
+            self.started_at = Some(now);
+        }
+        self.ticks += 1;
+        for s in samples {
+            if let Some(v) = s.value {
+                if v.is_finite() {
+                    self.push_value(s.kind, &s.target, now, v, s.min_level);
+                }
+            }
+            if let Some(sites) = s.sites {
+                self.update_sites(s.kind, &s.target, now, sites);
+            }
+        }
+        self.memory_points(now);
+
+        let mut out = TickResult::default();
+        let warm = now - self.started_at.unwrap_or(now) >= self.cfg.warmup_ms;
+        // Stale series (dropped emitters, sites gone) are removed.
+        let stale: Vec<(Kind, String)> = self
+            .series
+            .iter()
+            .filter(|(_, s)| now - s.last_update > self.cfg.stale_ms)
+            .map(|(k, _)| k.clone())
+            .collect();
+        for k in stale {
+            if let Some(mut f) = self.remove_series(k.0, &k.1) {
+                f.closed_at = Some(now);
+                out.closed.push(f);
+            }
+        }
+
+        let keys: Vec<(Kind, String)> = self.series.keys().cloned().collect();
+        for key in keys {
+            let (assessment, has_finding) = {
+                let s = &self.series[&key];
+                let pts: Vec<Point2> = s.points.iter().map(|p| (p.t, p.v)).collect();
+                (assess(&pts, s.evicted_max, self.cfg.rule(s.kind), s.min_level, &self.cfg), s.finding.is_some())
+            };
+            let Some(a) = assessment else { continue };
+            if a.suspect && key.0.is_memory() && !out.suspects.contains(&key.0) {
+                out.suspects.push(key.0);
+            }
+            if !has_finding && warm && a.rising {
+                let id = self.next_id;
+                self.next_id += 1;
+                let s = self.series.get_mut(&key).expect("series exists");
+                s.finding = Some(OpenFinding { id, since: now, baseline: a.baseline, slope: a.slope, z: a.z, quiet: 0 });
+                // Site growth is measured from here on for sites seen before the finding.
+                let s = &self.series[&key];
+                out.opened.push(self.finding_of(s, now));
+            } else if has_finding {
+                let s = self.series.get_mut(&key).expect("series exists");
+                let f = s.finding.as_mut().expect("finding exists");
+                if a.still_rising {
+                    f.slope = a.slope;
+                    f.z = a.z;
+                    f.quiet = 0;
+                } else {
+                    f.quiet += 1;
+                }
+                let close = f.quiet >= self.cfg.close_after || (f.quiet > 0 && recent_flat(s, &self.cfg));
+                if close {
+                    let s = &self.series[&key];
+                    let mut fin = self.finding_of(s, now);
+                    fin.closed_at = Some(now);
+                    out.closed.push(fin);
+                    if let Some(s) = self.series.get_mut(&key) {
+                        s.finding = None;
+                    }
+                }
+            }
+        }
+        if !out.suspects.is_empty() {
+            out.suspects.sort_by_key(|k| k.index());
+        }
+        out
+    }
+
+    fn finding_of(&self, s: &Series, _now: f64) -> Finding {
+        let f = s.finding.as_ref().expect("finding_of needs an open finding");
+        let current = s.points.back().map_or(0.0, |p| p.v);
+        let per_min = f.slope * 60_000.0;
+        let time_to_limit_ms = self.time_to_limit(s.kind, current, f.slope);
+        let mut sites: Vec<(&String, &SiteStat)> = s.sites.iter().filter(|(_, st)| st.current > 0.0).collect();
+        sites.sort_by(|a, b| {
+            let ga = a.1.current - a.1.first;
+            let gb = b.1.current - b.1.first;
+            gb.total_cmp(&ga).then(b.1.current.total_cmp(&a.1.current)).then(a.0.cmp(b.0))
+        });
+        let sites: Vec<Site> = sites
+            .into_iter()
+            .take(self.cfg.top_sites)
+            .map(|(k, st)| Site { stack: k.clone(), count: st.current })
+            .collect();
+        let confidence = normal_cdf(f.z);
+        let message = message(s.kind, &s.target, f.baseline, current, per_min, confidence, time_to_limit_ms, sites.first());
+        Finding {
+            id: f.id,
+            kind: s.kind,
+            target: s.target.clone(),
+            unit: s.kind.unit(),
+            baseline: f.baseline,
+            current,
+            growth_per_minute: per_min,
+            confidence,
+            time_to_limit_ms,
+            sites,
+            since: f.since,
+            closed_at: None,
+            message,
+        }
+    }
+
+    fn time_to_limit(&self, kind: Kind, current: f64, slope: f64) -> Option<f64> {
+        if slope <= 0.0 {
+            return None;
+        }
+        let (limit, used) = match kind {
+            Kind::Heap => (self.cfg.heap_limit, current),
+            Kind::External | Kind::ArrayBuffers | Kind::Rss => {
+                let rss = self.series.get(&(Kind::Rss, "rss".to_string())).and_then(|s| s.points.back()).map(|p| p.v);
+                (self.cfg.memory_limit, rss.unwrap_or(current).max(current))
+            }
+            _ => return None,
+        };
+        if limit <= 0.0 {
+            return None;
+        }
+        Some(((limit - used).max(0.0) / slope).round())
+    }
+
+    /// The open findings, most recent first.
+    pub fn findings(&self) -> Vec<Finding> {
+        let mut v: Vec<Finding> =
+            self.series.values().filter(|s| s.finding.is_some()).map(|s| self.finding_of(s, 0.0)).collect();
+        v.sort_by(|a, b| b.since.total_cmp(&a.since).then(a.id.cmp(&b.id)));
+        v
+    }
+
+    /// Summaries of all series, for reports.
+    pub fn series_summaries(&self, with_history: bool) -> Vec<SeriesSummary> {
+        let mut v: Vec<SeriesSummary> = self
+            .series
+            .values()
+            .map(|s| {
+                let pts: Vec<Point2> = s.points.iter().map(|p| (p.t, p.v)).collect();
+                let a = assess(&pts, s.evicted_max, self.cfg.rule(s.kind), s.min_level, &self.cfg);
+                SeriesSummary {
+                    kind: s.kind,
+                    target: s.target.clone(),
+                    unit: s.kind.unit(),
+                    current: s.points.back().map_or(0.0, |p| p.v),
+                    growth_per_minute: a.map_or(0.0, |a| a.slope * 60_000.0),
+                    trend_z: a.map_or(0.0, |a| a.z),
+                    points: s.points.len(),
+                    history: if with_history { s.points.iter().map(|p| [p.t, p.v]).collect() } else { Vec::new() },
+                    leaking: s.finding.is_some(),
+                }
+            })
+            .collect();
+        v.sort_by(|a, b| a.kind.index().cmp(&b.kind.index()).then(a.target.cmp(&b.target)));
+        v
+    }
+
+    /// Counters about the detector itself.
+    pub fn stats(&self) -> DetectorStats {
+        DetectorStats {
+            series: self.series.len(),
+            open_findings: self.series.values().filter(|s| s.finding.is_some()).count(),
+            dropped_series: self.dropped_series,
+            dropped_sites: self.dropped_sites,
+            ticks: self.ticks,
+            major_gcs: self.major_gcs,
+            approx_bytes: std::mem::size_of::<Detector>() + self.series.values().map(Series::approx_bytes).sum::<usize>(),
+        }
+    }
+}
+
+/// Growth has stopped when the recent segment shows no significant upward trend.
+fn recent_flat(s: &Series, cfg: &Config) -> bool {
+    let n = s.points.len();
+    let r = (n / 3).max(5).min(n);
+    if r < 5 {
+        return false;
+    }
+    let recent: Vec<f64> = s.points.iter().skip(n - r).map(|p| p.v).collect();
+    mann_kendall(&recent).z < cfg.z_close
+}
+
+fn fmt_value(unit: &str, v: f64) -> String {
+    if unit == "bytes" {
+        let a = v.abs();
+        if a >= 1024.0 * MIB {
+            format!("{:.2} GiB", v / (1024.0 * MIB))
+        } else if a >= MIB {
+            format!("{:.1} MiB", v / MIB)
+        } else if a >= 1024.0 {
+            format!("{:.1} KiB", v / 1024.0)
+        } else {
+            format!("{:.0} B", v)
+        }
+    } else {
+        format!("{:.0} {}", v, unit)
+    }
+}
+
+fn fmt_duration(ms: f64) -> String {
+    let s = ms / 1000.0;
+    if s < 120.0 {
+        format!("{:.0} s", s)
+    } else if s < 7200.0 {
+        format!("{:.0} min", s / 60.0)
+    } else if s < 172_800.0 {
+        format!("{:.1} h", s / 3600.0)
+    } else {
+        format!("{:.1} days", s / 86_400.0)
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn message(
+    kind: Kind,
+    target: &str,
+    baseline: f64,
+    current: f64,
+    per_min: f64,
+    confidence: f64,
+    ttl: Option<f64>,
+    top: Option<&Site>,
+) -> String {
+    let unit = kind.unit();
+    let what = match kind {
+        Kind::Listeners => format!("listeners on {target}"),
+        Kind::Timers => format!("live {target} timers"),
+        Kind::Streams => format!("open {target} streams"),
+        Kind::Handles => format!("active {target} handles"),
+        Kind::Heap => "post-GC heapUsed".to_string(),
+        Kind::External => "post-GC external memory".to_string(),
+        Kind::ArrayBuffers => "post-GC arrayBuffers memory".to_string(),
+        Kind::Rss => "rss (native memory)".to_string(),
+    };
+    let rate = if unit == "bytes" { fmt_value(unit, per_min) } else { format!("{per_min:.0}") };
+    let mut m = format!(
+        "{what} keep growing: {} -> {} (+{rate}/min, {:.1}% confidence)",
+        fmt_value(unit, baseline.max(0.0)),
+        fmt_value(unit, current),
+        confidence * 100.0
+    );
+    if let Some(t) = ttl {
+        m.push_str(&format!(", limit reached in ~{}", fmt_duration(t)));
+    }
+    if let Some(site) = top {
+        let first = site.stack.lines().next().unwrap_or("");
+        m.push_str(&format!("; top site {first}"));
+    }
+    m
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const T0: f64 = 1_700_000_000_000.0;
+
+    fn det() -> Detector {
+        Detector::new(Config { warmup_ms: 0.0, ..Config::default() })
+    }
+
+    fn count_sample(target: &str, v: f64) -> Sample {
+        Sample { kind: Kind::Listeners, target: target.into(), value: Some(v), min_level: None, sites: None }
+    }
+
+    /// Feeds `f(i)` for ticks 0..n one second apart; returns (first open tick, open at end).
+    fn run_counts(n: usize, f: impl Fn(usize) -> f64) -> (Option<usize>, bool, Detector) {
+        let mut d = det();
+        let mut first = None;
+        for i in 0..n {
+            let r = d.tick(T0 + i as f64 * 1000.0, vec![count_sample("bus:tick", f(i))]);
+            if first.is_none() && !r.opened.is_empty() {
+                first = Some(i);
+            }
+        }
+        let open = !d.findings().is_empty();
+        (first, open, d)
+    }
+
+    fn lcg(seed: &mut u64) -> f64 {
+        *seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        ((*seed >> 11) as f64) / ((1u64 << 53) as f64)
+    }
+
+    #[test]
+    fn monotonic_growth_opens_quickly() {
+        let (first, open, d) = run_counts(40, |i| 5.0 + 3.0 * i as f64);
+        let first = first.expect("a steadily rising count must open a finding");
+        assert!(first <= 10, "opened at tick {first}");
+        assert!(open);
+        let f = &d.findings()[0];
+        assert_eq!(f.kind, Kind::Listeners);
+        assert!((f.growth_per_minute - 180.0).abs() < 1.0, "{}", f.growth_per_minute);
+        assert!(f.confidence > 0.99);
+        assert!(f.message.contains("listeners on bus:tick"), "{}", f.message);
+    }
+
+    #[test]
+    fn growth_with_noise_opens() {
+        let mut seed = 7;
+        let noise: Vec<f64> = (0..60).map(|_| lcg(&mut seed) * 20.0).collect();
+        let (first, open, _) = run_counts(60, |i| 50.0 + 2.0 * i as f64 + noise[i]);
+        assert!(first.is_some() && open);
+    }
+
+    #[test]
+    fn bounded_noise_never_opens() {
+        let mut seed = 42;
+        let noise: Vec<f64> = (0..600).map(|_| lcg(&mut seed) * 100.0).collect();
+        let (first, _, _) = run_counts(600, |i| noise[i]);
+        assert_eq!(first, None);
+    }
+
+    #[test]
+    fn sawtooth_never_opens() {
+        // Warm-up spans more than one period; afterwards no cycle climbs above the first.
+        let mut d = Detector::new(Config { warmup_ms: 20_000.0, ..Config::default() });
+        for i in 0..300 {
+            let r = d.tick(T0 + i as f64 * 1000.0, vec![count_sample("x", 10.0 + (i % 15) as f64 * 8.0)]);
+            assert!(r.opened.is_empty(), "opened at {i}");
+        }
+    }
+
+    #[test]
+    fn warmup_plateau_never_opens_after_warmup() {
+        let mut d = Detector::new(Config { warmup_ms: 20_000.0, ..Config::default() });
+        for i in 0..200 {
+            let v = if i < 15 { 10.0 * i as f64 } else { 150.0 };
+            let r = d.tick(T0 + i as f64 * 1000.0, vec![count_sample("x", v)]);
+            assert!(r.opened.is_empty(), "opened at {i}");
+        }
+    }
+
+    #[test]
+    fn asymptotic_plateau_does_not_stay_open() {
+        // Growth that slows down toward a plateau: may open early, must close.
+        let (_, open, _) = run_counts(200, |i| 1000.0 * (1.0 - (-(i as f64) / 15.0).exp()));
+        assert!(!open);
+    }
+
+    #[test]
+    fn single_step_never_opens() {
+        let (first, _, _) = run_counts(120, |i| if i < 50 { 20.0 } else { 300.0 });
+        assert_eq!(first, None);
+    }
+
+    #[test]
+    fn growth_that_stops_closes() {
+        let mut d = det();
+        let mut opened = false;
+        let mut closed_at = None;
+        for i in 0..120 {
+            let v = if i < 40 { 5.0 * i as f64 } else { 200.0 };
+            let r = d.tick(T0 + i as f64 * 1000.0, vec![count_sample("x", v)]);
+            opened |= !r.opened.is_empty();
+            if !r.closed.is_empty() && closed_at.is_none() {
+                closed_at = Some(i);
+                assert!(r.closed[0].closed_at.is_some());
+            }
+        }
+        assert!(opened);
+        let c = closed_at.expect("finding must close after growth stops");
+        assert!(c > 40 && c < 60, "closed at {c}");
+        assert!(d.findings().is_empty());
+    }
+
+    #[test]
+    fn small_growth_below_threshold_is_ignored() {
+        // +1 listener every 10 s: 3 over the window — below min_abs (10).
+        let (first, _, _) = run_counts(100, |i| 2.0 + (i / 10) as f64);
+        assert_eq!(first, None);
+    }
+
+    #[test]
+    fn min_level_holds_findings_back() {
+        let mut d = det();
+        let mut opened = false;
+        for i in 0..40 {
+            let s = Sample { min_level: Some(1000.0), ..count_sample("x", 5.0 * i as f64) };
+            opened |= !d.tick(T0 + i as f64 * 1000.0, vec![s]).opened.is_empty();
+        }
+        assert!(!opened);
+    }
+
+    fn mem(heap: f64) -> MemorySample {
+        MemorySample { heap_used: heap, external: 1.0 * MIB, array_buffers: 0.5 * MIB, rss: 80.0 * MIB }
+    }
+
+    #[test]
+    fn heap_leak_is_seen_on_post_gc_floors_under_garbage() {
+        let mut d = Detector::new(Config { warmup_ms: 0.0, heap_limit: 512.0 * MIB, ..Config::default() });
+        let mut opened = None;
+        for i in 0..60 {
+            let floor = 20.0 * MIB + i as f64 * 0.5 * MIB;
+            // Garbage between GCs: raw samples are well above the floor.
+            d.observe_memory(mem(floor + 30.0 * MIB), false);
+            d.observe_memory(mem(floor), true);
+            let r = d.tick(T0 + i as f64 * 1000.0, vec![]);
+            if let Some(f) = r.opened.into_iter().find(|f| f.kind == Kind::Heap) {
+                opened.get_or_insert(f);
+            }
+        }
+        let f = opened.expect("heap leak must open");
+        assert_eq!(f.target, "heapUsed");
+        assert_eq!(f.unit, "bytes");
+        assert!((f.growth_per_minute - 30.0 * MIB).abs() < 1.0 * MIB);
+        let ttl = f.time_to_limit_ms.expect("heap finding projects time to heap_size_limit");
+        assert!(ttl > 0.0 && ttl < 20.0 * 60_000.0, "{ttl}");
+    }
+
+    #[test]
+    fn heap_sawtooth_is_not_a_leak() {
+        let mut d = det();
+        for i in 0..300 {
+            // Raw usage climbs between GCs; post-GC floors stay flat with small noise.
+            d.observe_memory(mem(40.0 * MIB + (i % 10) as f64 * 5.0 * MIB), false);
+            if i % 10 == 9 {
+                d.observe_memory(mem(40.0 * MIB + ((i * 7919) % 13) as f64 * 0.05 * MIB), true);
+            }
+            let r = d.tick(T0 + i as f64 * 1000.0, vec![]);
+            assert!(r.opened.is_empty(), "opened at {i}: {:?}", r.opened);
+        }
+    }
+
+    #[test]
+    fn slow_heap_leak_of_100kb_per_s_opens() {
+        let mut d = det();
+        let mut seed = 3;
+        let mut opened = false;
+        for i in 0..90 {
+            let noise = (lcg(&mut seed) - 0.5) * 0.6 * MIB;
+            d.observe_memory(mem(30.0 * MIB + i as f64 * 100.0 * 1024.0 + noise), true);
+            opened |= d.tick(T0 + i as f64 * 1000.0, vec![]).opened.iter().any(|f| f.kind == Kind::Heap);
+        }
+        assert!(opened);
+    }
+
+    #[test]
+    fn sites_are_ranked_by_growth() {
+        let mut d = det();
+        for i in 0..30 {
+            let sites = vec![
+                Site { stack: "app.js:10".into(), count: 100.0 },
+                Site { stack: "app.js:42".into(), count: 5.0 * i as f64 },
+            ];
+            let s = Sample { sites: Some(sites), ..count_sample("bus:x", 100.0 + 5.0 * i as f64) };
+            d.tick(T0 + i as f64 * 1000.0, vec![s]);
+        }
+        let f = &d.findings()[0];
+        assert_eq!(f.sites[0].stack, "app.js:42");
+        assert_eq!(f.sites[0].count, 145.0);
+        assert!(f.message.contains("app.js:42"));
+    }
+
+    #[test]
+    fn series_and_sites_are_capped() {
+        let mut d = Detector::new(Config { max_series: 10, max_sites: 4, ..Config::default() });
+        let samples: Vec<Sample> = (0..20).map(|i| count_sample(&format!("e{i}"), 1.0)).collect();
+        d.tick(T0, samples);
+        let sites = (0..10).map(|i| Site { stack: format!("s{i}"), count: i as f64 + 1.0 }).collect();
+        d.tick(T0 + 1000.0, vec![Sample { sites: Some(sites), ..count_sample("e0", 1.0) }]);
+        let st = d.stats();
+        assert_eq!(st.series, 10);
+        assert_eq!(st.dropped_series, 10);
+        assert_eq!(st.dropped_sites, 6);
+    }
+
+    #[test]
+    fn stale_series_are_removed_and_close() {
+        let mut d = Detector::new(Config { warmup_ms: 0.0, stale_ms: 5_000.0, ..Config::default() });
+        for i in 0..20 {
+            d.tick(T0 + i as f64 * 1000.0, vec![count_sample("gone", 10.0 * i as f64)]);
+        }
+        assert_eq!(d.findings().len(), 1);
+        let r = d.tick(T0 + 30_000.0, vec![]);
+        assert_eq!(r.closed.len(), 1);
+        assert!(d.findings().is_empty());
+        assert_eq!(d.stats().series, 0);
+    }
+}
