@@ -1,0 +1,252 @@
+'use strict';
+// Listener tracking for EventEmitter and EventTarget (AbortSignal...).
+//
+// Counts are exact and read on demand at each tick (`listenerCount` /
+// `events.getEventListeners`). Creation sites are captured, sampled, when a
+// listener is added: EventEmitter's own 'newListener' event, and for EventTarget a
+// wrapper of the instance's addEventListener. Sites per listener are kept in a
+// WeakMap keyed by the listener function; at each tick the live listeners are
+// mapped back to their sites, so removals of any kind are accounted for.
+// Tracked emitters are held through WeakRef only; a FinalizationRegistry drops
+// their entries when the app lets them go.
+const events = require('node:events');
+const { typeError, rangeError } = require('./errors');
+const { captureSite, Sampler } = require('./sites');
+const { guard } = require('./debug');
+
+const MAX_EMITTERS = 10000;
+const MAX_SCAN = 4096; // listeners mapped to sites per series per tick
+const MIN_PUSH = 2; // series below this count are not sent unless already known
+
+const kEntry = Symbol('leakguard.emitterEntry');
+
+let nextId = 1;
+const entries = new Map(); // id -> Entry
+const byEmitter = new WeakMap(); // emitter -> Entry
+const listenerSites = new WeakMap(); // listener fn -> { stack, weight }
+const sampler = new Sampler(200);
+let droppedEmitters = 0;
+let onRemoved = null; // (entry) => void, set by the monitor
+
+const registry = new FinalizationRegistry((id) => {
+  const entry = entries.get(id);
+  if (!entry) return;
+  entries.delete(id);
+  if (onRemoved) guard('emitter finalizer', () => onRemoved(entry));
+});
+
+function isEventEmitter(x) {
+  return x !== null && typeof x === 'object' && typeof x.on === 'function' &&
+    typeof x.listenerCount === 'function' && typeof x.rawListeners === 'function' && typeof x.eventNames === 'function';
+}
+
+function isEventTarget(x) {
+  return x !== null && typeof x === 'object' && typeof x.addEventListener === 'function' &&
+    typeof x.removeEventListener === 'function' && typeof x.dispatchEvent === 'function';
+}
+
+function validateTrackOptions(options) {
+  if (options === undefined) return {};
+  if (options === null || typeof options !== 'object') {
+    throw typeError('LEAKGUARD_INVALID_ARG', `trackEmitter(emitter, options): options must be an object, got ${options === null ? 'null' : typeof options}`);
+  }
+  for (const k of Object.keys(options)) {
+    if (k !== 'name' && k !== 'threshold') {
+      throw typeError('LEAKGUARD_UNKNOWN_OPTION', `trackEmitter(emitter, options): unknown option "${k}" (expected name, threshold)`);
+    }
+  }
+  if (options.name !== undefined && (typeof options.name !== 'string' || options.name.length === 0 || options.name.length > 200)) {
+    throw typeError('LEAKGUARD_INVALID_ARG', 'trackEmitter(emitter, options): options.name must be a non-empty string of at most 200 characters');
+  }
+  if (options.threshold !== undefined) {
+    if (typeof options.threshold !== 'number') {
+      throw typeError('LEAKGUARD_INVALID_ARG', `trackEmitter(emitter, options): options.threshold must be a number, got ${typeof options.threshold}`);
+    }
+    if (!Number.isFinite(options.threshold) || options.threshold < 0) {
+      throw rangeError('LEAKGUARD_INVALID_ARG', `trackEmitter(emitter, options): options.threshold must be a finite number >= 0, got ${options.threshold}`);
+    }
+  }
+  return options;
+}
+
+function eventLabel(name) {
+  return typeof name === 'symbol' ? name.toString() : String(name);
+}
+
+function recordSite(listener, skipFn) {
+  if (typeof listener !== 'function' && (listener === null || typeof listener !== 'object')) return;
+  const weight = sampler.next();
+  if (weight === 0) return;
+  const stack = captureSite(skipFn);
+  if (!stack) return;
+  const prev = listenerSites.get(listener);
+  if (prev) {
+    prev.weight += weight;
+    prev.adds++;
+  } else {
+    listenerSites.set(listener, { stack, weight, adds: 1 });
+  }
+}
+
+function trackEmitter(emitter, options) {
+  const ee = isEventEmitter(emitter);
+  const et = !ee && isEventTarget(emitter);
+  if (!ee && !et) {
+    const got = emitter === null ? 'null' : typeof emitter === 'object' ? 'an object without on/listenerCount or addEventListener' : typeof emitter;
+    throw typeError('LEAKGUARD_INVALID_ARG', `trackEmitter(emitter): emitter must be an EventEmitter or an EventTarget, got ${got}`);
+  }
+  const opts = validateTrackOptions(options);
+  const existing = byEmitter.get(emitter);
+  if (existing) {
+    if (opts.name) existing.name = opts.name;
+    if (opts.threshold !== undefined) existing.threshold = opts.threshold;
+    return emitter;
+  }
+  if (entries.size >= MAX_EMITTERS) {
+    droppedEmitters++;
+    return emitter;
+  }
+  const id = nextId++;
+  const entry = {
+    id,
+    ref: new WeakRef(emitter),
+    name: opts.name || `${(emitter.constructor && emitter.constructor.name) || 'Emitter'}#${id}`,
+    threshold: opts.threshold,
+    isTarget: et,
+    types: new Set(), // EventTarget: event types seen
+    known: new Set(), // targets already sent to the detector
+    unhook: null,
+  };
+  if (ee) {
+    const onNew = function leakguardNewListener(type, listener) {
+      guard('newListener hook', () => recordSite(listener, leakguardNewListener));
+    };
+    emitter.on('newListener', onNew);
+    entry.hook = onNew;
+    entry.unhook = () => {
+      const target = entry.ref.deref();
+      if (target) target.removeListener('newListener', onNew);
+    };
+  } else {
+    const own = Object.prototype.hasOwnProperty.call(emitter, 'addEventListener');
+    const original = emitter.addEventListener;
+    const wrapped = function addEventListener(type, listener, opts2) {
+      guard('addEventListener hook', () => {
+        entry.types.add(type);
+        recordSite(listener, addEventListener);
+      });
+      return original.call(this, type, listener, opts2);
+    };
+    Object.defineProperty(emitter, 'addEventListener', { value: wrapped, writable: true, configurable: true, enumerable: false });
+    entry.unhook = () => {
+      const target = entry.ref.deref();
+      if (!target || target.addEventListener !== wrapped) return;
+      if (own) Object.defineProperty(target, 'addEventListener', { value: original, writable: true, configurable: true, enumerable: false });
+      else delete target.addEventListener;
+    };
+    // Listeners added before tracking: their types come from getEventListeners at tick time only if known.
+  }
+  entries.set(id, entry);
+  byEmitter.set(emitter, entry);
+  registry.register(emitter, id, entry);
+  return emitter;
+}
+
+function untrackEmitter(emitter) {
+  if (emitter === null || typeof emitter !== 'object') {
+    throw typeError('LEAKGUARD_INVALID_ARG', `untrackEmitter(emitter): emitter must be an object, got ${emitter === null ? 'null' : typeof emitter}`);
+  }
+  const entry = byEmitter.get(emitter);
+  if (!entry) return false;
+  removeEntry(entry);
+  return true;
+}
+
+function removeEntry(entry) {
+  guard('unhook', () => entry.unhook && entry.unhook());
+  entries.delete(entry.id);
+  registry.unregister(entry);
+  const target = entry.ref.deref();
+  if (target) byEmitter.delete(target);
+  if (onRemoved) guard('emitter removed', () => onRemoved(entry));
+}
+
+function countListeners(entry, emitter, type) {
+  if (entry.isTarget) return events.getEventListeners(emitter, type);
+  return emitter.rawListeners(type);
+}
+
+/** Per-tick samples: one per (emitter, event) worth sending. */
+function collect(out) {
+  sampler.retune();
+  for (const entry of entries.values()) {
+    const emitter = entry.ref.deref();
+    if (!emitter) continue;
+    guard('collect listeners', () => {
+      // removeAllListeners() also removes our hook: put it back.
+      if (entry.hook && !emitter.rawListeners('newListener').includes(entry.hook)) emitter.on('newListener', entry.hook);
+      const types = entry.isTarget ? entry.types : emitter.eventNames();
+      for (const type of types) {
+        const label = eventLabel(type);
+        const list = countListeners(entry, emitter, type);
+        let count = list.length;
+        if (!entry.isTarget && type === 'newListener' && entry.hook) count -= 1;
+        const target = `${entry.name}:${label}`;
+        if (count < MIN_PUSH && !entry.known.has(target)) continue;
+        if (count === 0) entry.known.delete(target); else entry.known.add(target);
+        out.push({ kind: 'listeners', target, value: count, minLevel: entry.threshold, sites: sitesOf(list) });
+      }
+    });
+  }
+}
+
+function sitesOf(list) {
+  const n = list.length;
+  if (n === 0) return [];
+  const step = n > MAX_SCAN ? n / MAX_SCAN : 1;
+  const counts = new Map();
+  for (let i = 0; i < n; i += step) {
+    const l = list[Math.floor(i)];
+    const fn = (l && l.listener) || l;
+    const rec = listenerSites.get(fn);
+    if (rec) counts.set(rec.stack, (counts.get(rec.stack) || 0) + (rec.weight / rec.adds) * step);
+  }
+  const out = [];
+  for (const [stack, count] of counts) out.push({ stack, count: Math.round(count) });
+  out.sort((a, b) => b.count - a.count);
+  return out.length > 32 ? out.slice(0, 32) : out;
+}
+
+function trackedSummary() {
+  const out = [];
+  for (const entry of entries.values()) {
+    const emitter = entry.ref.deref();
+    if (!emitter) continue;
+    const listeners = {};
+    guard('summary', () => {
+      const types = entry.isTarget ? entry.types : emitter.eventNames();
+      for (const type of types) {
+        let c = countListeners(entry, emitter, type).length;
+        if (!entry.isTarget && type === 'newListener' && entry.hook) c -= 1;
+        if (c > 0) listeners[eventLabel(type)] = c;
+      }
+    });
+    out.push({ name: entry.name, type: entry.isTarget ? 'EventTarget' : 'EventEmitter', listeners });
+  }
+  return out;
+}
+
+function setOnRemoved(fn) {
+  onRemoved = fn;
+}
+
+module.exports = {
+  trackEmitter,
+  untrackEmitter,
+  collect,
+  trackedSummary,
+  setOnRemoved,
+  stats: () => ({ trackedEmitters: entries.size, droppedEmitters }),
+  _entries: entries,
+  kEntry,
+};

@@ -1,0 +1,107 @@
+'use strict';
+// Allocation sites for memory findings, from V8's sampling heap profiler
+// (inspector HeapProfiler.startSampling / getSamplingProfile, in-process).
+//
+// The profiler is started only while a memory series looks suspicious, so its
+// (small) cost is paid only then. Its profile holds the sampled allocations that are
+// still alive; per app function they are summed, split into `heap` (JS objects) and
+// `buffers` (allocations made through Buffer / typed arrays, whose backing stores are
+// off-heap). V8 reports the allocating function and its definition line: sites are
+// function-level, e.g. `rememberResult (examples/leaky-server.js:41:25)`.
+const { displayPath, isOwn } = require('./sites');
+const { guard, debug } = require('./debug');
+
+let inspector = null;
+try {
+  inspector = require('node:inspector');
+} catch { /* Node built without inspector */ }
+
+const SAMPLING_INTERVAL = 32 * 1024; // bytes between samples (V8's default is 32 KiB)
+const MAX_SITES = 32;
+
+function isBufferFrame(cf) {
+  const url = cf.url || '';
+  return url === 'node:buffer' || url === 'buffer' || url.endsWith('internal/buffer') || url === 'node:internal/buffer' ||
+    (!url && /^(ArrayBuffer|SharedArrayBuffer|Uint8Array|FastBuffer)$/.test(cf.functionName));
+}
+
+function isAppFrame(cf) {
+  const url = cf.url || '';
+  if (!url || url.startsWith('node:') || !url.includes('/')) return false;
+  const file = url.startsWith('file://') ? require('node:url').fileURLToPath(url) : url;
+  return !isOwn(file);
+}
+
+function frameLabel(cf) {
+  const url = cf.url.startsWith('file://') ? require('node:url').fileURLToPath(cf.url) : cf.url;
+  const where = `${displayPath(url)}:${cf.lineNumber + 1}:${cf.columnNumber + 1}`;
+  return cf.functionName ? `${cf.functionName} (${where})` : where;
+}
+
+class HeapSites {
+  constructor() {
+    this.session = null;
+    this.active = false;
+    this.failed = false;
+  }
+
+  get available() {
+    return inspector !== null && !this.failed;
+  }
+
+  start() {
+    if (this.active || !this.available) return;
+    guard('heap sampling start', () => {
+      this.session = new inspector.Session();
+      this.session.connect();
+      this.session.post('HeapProfiler.startSampling', { samplingInterval: SAMPLING_INTERVAL }, (err) => {
+        if (err) {
+          this.failed = true;
+          debug('HeapProfiler.startSampling failed: %s', err.message);
+        }
+      });
+      this.active = !this.failed;
+    });
+  }
+
+  /** `{ heap: SiteCount[], buffers: SiteCount[] }`: sampled live bytes per app function. */
+  collect() {
+    if (!this.active) return null;
+    let profile = null;
+    guard('heap sampling profile', () => {
+      this.session.post('HeapProfiler.getSamplingProfile', (err, res) => {
+        if (!err) profile = res.profile;
+      });
+    });
+    if (!profile) return null;
+    const heap = new Map();
+    const buffers = new Map();
+    // Depth-first walk with the innermost app frame and the buffer flag on the way down.
+    const stack = [[profile.head, null, false]];
+    while (stack.length) {
+      const [node, app, buf] = stack.pop();
+      const cf = node.callFrame;
+      const nextApp = isAppFrame(cf) ? frameLabel(cf) : app;
+      const nextBuf = buf || isBufferFrame(cf);
+      if (node.selfSize > 0 && nextApp) {
+        const m = nextBuf ? buffers : heap;
+        m.set(nextApp, (m.get(nextApp) || 0) + node.selfSize);
+      }
+      for (const c of node.children) stack.push([c, nextApp, nextBuf]);
+    }
+    const top = (m) => [...m].map(([stack, count]) => ({ stack, count })).sort((a, b) => b.count - a.count).slice(0, MAX_SITES);
+    return { heap: top(heap), buffers: top(buffers) };
+  }
+
+  stop() {
+    if (!this.session) return;
+    guard('heap sampling stop', () => {
+      this.session.post('HeapProfiler.stopSampling', () => {});
+      this.session.disconnect();
+    });
+    this.session = null;
+    this.active = false;
+  }
+}
+
+module.exports = { HeapSites };

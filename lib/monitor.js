@@ -1,0 +1,196 @@
+'use strict';
+// The Monitor: one per thread. Each tick it gathers exact counts (listeners, timers,
+// streams, handles) and memory samples, hands them to the Rust detector in one call,
+// and emits 'leak' for findings that opened and 'resolved' for those that closed.
+const { EventEmitter } = require('node:events');
+const v8 = require('node:v8');
+const os = require('node:os');
+const { NativeDetector } = require('./native');
+const emitters = require('./emitters');
+const timers = require('./timers');
+const streams = require('./streams');
+const { MemorySampler } = require('./memory');
+const { HeapSites } = require('./heap-sites');
+const { guard, debug, hookErrorCount } = require('./debug');
+
+const MEMORY_KINDS = new Set(['heap', 'external', 'arrayBuffers', 'rss']);
+const HEAP_SITES_IDLE_TICKS = 30;
+
+function memoryLimit() {
+  try {
+    const { memoryLimits } = require('./native');
+    if (typeof memoryLimits === 'function') {
+      const m = memoryLimits();
+      if (m && typeof m.limitBytes === "number" && m.limitBytes > 0) return m.limitBytes;
+    }
+  } catch { /* fall back to total RAM */ }
+  return os.totalmem();
+}
+
+class Monitor extends EventEmitter {
+  constructor(options) {
+    super();
+    this.options = options;
+    this.startedAt = Date.now();
+    this.detector = new NativeDetector({
+      warmupMs: options.warmupMs,
+      sensitivity: options.sensitivity,
+      heapLimit: v8.getHeapStatistics().heap_size_limit,
+      memoryLimit: memoryLimit(),
+    });
+    this.memory = new MemorySampler(this.detector);
+    this.heapSites = new HeapSites();
+    this.heapIdle = 0;
+    this.timer = null;
+    this.running = false;
+    this.ticks = 0;
+    this.lastTickMs = 0;
+    this.findingsOpened = 0;
+    this.listenerErrors = 0;
+  }
+
+  _start() {
+    if (this.options.timers) timers.install();
+    streams.reset();
+    if (this.options.streams) streams.install();
+    emitters.setOnRemoved((entry) => {
+      for (const target of entry.known) this.detector.removeSeries('listeners', target, Date.now());
+    });
+    this.memory.start();
+    const setIntervalOrig = (timers._orig() || globalThis).setInterval;
+    this.timer = setIntervalOrig(() => this.tick(), this.options.intervalMs);
+    this.timer.unref();
+    this.running = true;
+  }
+
+  /** Runs one sampling tick now (also called by the interval). Returns the tick result. */
+  tick() {
+    if (!this.running) return null;
+    const t0 = process.hrtime.bigint();
+    let result = null;
+    guard('tick', () => {
+      const samples = [];
+      emitters.collect(samples);
+      timers.collect(samples);
+      streams.collect(samples);
+      if (this.options.handles) this._collectHandles(samples);
+      const sites = this.heapSites.active ? this.heapSites.collect() : null;
+      if (sites) {
+        samples.push({ kind: 'heap', target: 'heapUsed', sites: sites.heap });
+        samples.push({ kind: 'arrayBuffers', target: 'arrayBuffers', sites: sites.buffers });
+        samples.push({ kind: 'external', target: 'external', sites: sites.buffers });
+      }
+      this.memory.sample(false);
+      result = this.detector.tick(Date.now(), samples);
+      this.ticks++;
+      this._manageHeapSites(result);
+    });
+    this.lastTickMs = Number(process.hrtime.bigint() - t0) / 1e6;
+    if (result) {
+      for (const f of result.opened) {
+        this.findingsOpened++;
+        this._safeEmit('leak', f);
+      }
+      for (const f of result.closed) this._safeEmit('resolved', f);
+    }
+    return result;
+  }
+
+  _collectHandles(samples) {
+    if (typeof process.getActiveResourcesInfo !== 'function') return;
+    const counts = new Map();
+    for (const type of process.getActiveResourcesInfo()) counts.set(type, (counts.get(type) || 0) + 1);
+    const skipTimers = timers.isInstalled();
+    this._handleCounts = counts;
+    for (const [type, n] of counts) {
+      if (skipTimers && (type === 'Timeout' || type === 'Immediate')) continue;
+      samples.push({ kind: 'handles', target: type, value: n });
+    }
+  }
+
+  _manageHeapSites(result) {
+    if (!this.options.heapSites) return;
+    const suspicious = result.suspects.length > 0 || this.detector.findings().some((f) => MEMORY_KINDS.has(f.kind) && f.kind !== 'rss');
+    if (suspicious) {
+      this.heapIdle = 0;
+      if (!this.heapSites.active) {
+        debug('starting the sampling heap profiler (suspects: %j)', result.suspects);
+        this.heapSites.start();
+      }
+    } else if (this.heapSites.active && ++this.heapIdle >= HEAP_SITES_IDLE_TICKS) {
+      this.heapSites.stop();
+    }
+  }
+
+  // A throwing 'leak' listener must not break the tick or reach the app.
+  _safeEmit(event, payload) {
+    for (const listener of this.rawListeners(event)) {
+      try {
+        const fn = listener.listener || listener;
+        if (listener.listener) this.removeListener(event, fn);
+        fn.call(this, payload);
+      } catch (err) {
+        this.listenerErrors++;
+        debug('a %s listener threw: %s', event, err && err.stack);
+        process.emitWarning(`leakguard: a '${event}' listener threw: ${err && err.message}`, { code: 'LEAKGUARD_LISTENER_ERROR' });
+      }
+    }
+  }
+
+  findings() {
+    return this.running ? this.detector.findings() : [];
+  }
+
+  report() {
+    const m = process.memoryUsage();
+    const hs = v8.getHeapStatistics();
+    const series = this.detector.series(true);
+    return {
+      pid: process.pid,
+      startedAt: this.startedAt,
+      time: Date.now(),
+      uptimeMs: Date.now() - this.startedAt,
+      options: { ...this.options },
+      memory: {
+        heapUsed: m.heapUsed,
+        heapTotal: m.heapTotal,
+        external: m.external,
+        arrayBuffers: m.arrayBuffers,
+        rss: m.rss,
+        heapSizeLimit: hs.heap_size_limit,
+        floors: series.filter((s) => MEMORY_KINDS.has(s.kind)),
+      },
+      emitters: emitters.trackedSummary(),
+      timers: timers.summary(),
+      streams: streams.summary(),
+      handles: this._handleCounts ? Object.fromEntries(this._handleCounts) : {},
+      series: series.filter((s) => !MEMORY_KINDS.has(s.kind)).map(({ history, ...rest }) => rest),
+      findings: this.findings(),
+      leakguard: {
+        ticks: this.ticks,
+        lastTickMs: this.lastTickMs,
+        findingsOpened: this.findingsOpened,
+        heapSampling: this.heapSites.active,
+        hookErrors: hookErrorCount(),
+        listenerErrors: this.listenerErrors,
+        detector: this.detector.stats(),
+        ...emitters.stats(),
+        ...streams.stats(),
+      },
+    };
+  }
+
+  _stop() {
+    if (!this.running) return;
+    this.running = false;
+    if (this.timer) (timers._orig() || globalThis).clearInterval(this.timer);
+    this.timer = null;
+    this.memory.stop();
+    this.heapSites.stop();
+    timers.uninstall();
+    streams.uninstall();
+    emitters.setOnRemoved(null);
+  }
+}
+
+module.exports = { Monitor };

@@ -1,0 +1,182 @@
+'use strict';
+// Stream tracking: streams passed to trackStream(), and with `streams: true` the core
+// streams the app did not wrap: fs read/write streams, zlib streams, and sockets
+// (net client sockets and accepted server sockets, through diagnostics_channel).
+//
+// A stream is open from tracking until its 'close' event. Streams are held weakly: a
+// FinalizationRegistry notices a stream collected without closing. An fs stream or
+// socket collected while open leaked its file descriptor, so it stays counted (as
+// `abandoned`); any other stream collected is simply gone.
+const fs = require('node:fs');
+const net = require('node:net');
+const zlib = require('node:zlib');
+const dc = require('node:diagnostics_channel');
+const { typeError } = require('./errors');
+const { captureSite, Sampler } = require('./sites');
+const { SiteTable } = require('./site-table');
+const { guard } = require('./debug');
+
+const MAX_KINDS = 256;
+const kTracked = Symbol('leakguard.stream');
+const PATCH = Symbol.for('leakguard.streams.patched');
+
+const kinds = new Map(); // target -> { open, abandoned, opened, sites: SiteTable }
+const sampler = new Sampler(200);
+let droppedStreams = 0;
+let generation = 0;
+
+const registry = new FinalizationRegistry((rec) => {
+  if (rec.closed || rec.gen !== generation) return;
+  if (rec.fdBacked) {
+    const k = kinds.get(rec.target);
+    if (k) k.abandoned++;
+    return;
+  }
+  settle(rec);
+});
+
+function kindOf(target) {
+  let k = kinds.get(target);
+  if (!k) {
+    if (kinds.size >= MAX_KINDS) return null;
+    k = { open: 0, abandoned: 0, opened: 0, sites: new SiteTable(500) };
+    kinds.set(target, k);
+  }
+  return k;
+}
+
+function settle(rec) {
+  if (rec.closed) return;
+  rec.closed = true;
+  if (rec.gen !== generation) return;
+  const k = kinds.get(rec.target);
+  if (!k) return;
+  k.open--;
+  if (rec.site) rec.site.live -= rec.weight;
+}
+
+function isStream(x) {
+  return x !== null && typeof x === 'object' && typeof x.on === 'function' && typeof x.once === 'function' &&
+    (typeof x.pipe === 'function' || typeof x.write === 'function') && typeof x.destroy === 'function';
+}
+
+function isFdBacked(stream) {
+  return stream instanceof fs.ReadStream || stream instanceof fs.WriteStream || stream instanceof net.Socket;
+}
+
+function register(stream, target, skipFn) {
+  if (stream[kTracked]) return;
+  if (stream.destroyed || stream.closed) return;
+  const k = kindOf(target);
+  if (!k) {
+    droppedStreams++;
+    return;
+  }
+  const rec = { target, site: null, weight: 0, closed: false, gen: generation, fdBacked: isFdBacked(stream) };
+  const w = sampler.next();
+  if (w !== 0) {
+    const stack = captureSite(skipFn);
+    if (stack) {
+      rec.site = k.sites.get(stack);
+      rec.weight = w;
+      rec.site.live += w;
+    }
+  }
+  k.open++;
+  k.opened++;
+  Object.defineProperty(stream, kTracked, { value: rec, configurable: true });
+  stream.once('close', () => settle(rec));
+  registry.register(stream, rec);
+}
+
+function validateName(options) {
+  if (options === undefined) return undefined;
+  if (options === null || typeof options !== 'object') {
+    throw typeError('LEAKGUARD_INVALID_ARG', `trackStream(stream, options): options must be an object, got ${options === null ? 'null' : typeof options}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (key !== 'name') throw typeError('LEAKGUARD_UNKNOWN_OPTION', `trackStream(stream, options): unknown option "${key}" (expected name)`);
+  }
+  if (options.name !== undefined && (typeof options.name !== 'string' || !options.name || options.name.length > 200)) {
+    throw typeError('LEAKGUARD_INVALID_ARG', 'trackStream(stream, options): options.name must be a non-empty string of at most 200 characters');
+  }
+  return options.name;
+}
+
+function trackStream(stream, options) {
+  if (!isStream(stream)) {
+    const got = stream === null ? 'null' : typeof stream === 'object' ? 'an object that is not a stream (needs on, once, destroy and pipe or write)' : typeof stream;
+    throw typeError('LEAKGUARD_INVALID_ARG', `trackStream(stream): stream must be a Readable, Writable or Duplex stream, got ${got}`);
+  }
+  const name = validateName(options);
+  guard('trackStream', () => register(stream, name || (stream.constructor && stream.constructor.name) || 'Stream', trackStream));
+  return stream;
+}
+
+// --- automatic tracking of core streams -------------------------------------------
+let installed = null;
+
+const ZLIB_FACTORIES = ['createGzip', 'createGunzip', 'createDeflate', 'createInflate', 'createDeflateRaw',
+  'createInflateRaw', 'createUnzip', 'createBrotliCompress', 'createBrotliDecompress'];
+
+function install() {
+  if (installed || globalThis[PATCH]) return;
+  const saved = [];
+  const wrap = (mod, name) => {
+    const desc = Object.getOwnPropertyDescriptor(mod, name);
+    const original = desc && desc.value;
+    if (typeof original !== 'function' || !desc.configurable) return;
+    const wrapped = {
+      [name](...args) {
+        const s = original.apply(this, args);
+        guard(`${name} hook`, () => register(s, (s && s.constructor && s.constructor.name) || name, wrapped));
+        return s;
+      },
+    }[name];
+    Object.defineProperty(mod, name, { ...desc, value: wrapped });
+    saved.push([mod, name, desc, wrapped]);
+  };
+  wrap(fs, 'createReadStream');
+  wrap(fs, 'createWriteStream');
+  for (const name of ZLIB_FACTORIES) wrap(zlib, name);
+  const onClient = ({ socket }) => guard('net.client.socket', () => register(socket, 'Socket', null));
+  const onServer = ({ socket }) => guard('net.server.socket', () => register(socket, 'Socket (accepted)', null));
+  dc.subscribe('net.client.socket', onClient);
+  dc.subscribe('net.server.socket', onServer);
+  globalThis[PATCH] = true;
+  installed = { saved, onClient, onServer };
+}
+
+function uninstall() {
+  if (!installed) return;
+  for (const [mod, name, desc, wrapped] of installed.saved) if (mod[name] === wrapped) Object.defineProperty(mod, name, desc);
+  dc.unsubscribe('net.client.socket', installed.onClient);
+  dc.unsubscribe('net.server.socket', installed.onServer);
+  delete globalThis[PATCH];
+  installed = null;
+}
+
+/** Forgets all counts (a new start()); streams tracked before are ignored from now on. */
+function reset() {
+  generation++;
+  kinds.clear();
+}
+
+/** Per-tick samples: open streams per kind. */
+function collect(out) {
+  sampler.retune();
+  for (const [target, k] of kinds) {
+    const value = k.open;
+    if (value === 0 && k.opened === 0) continue;
+    out.push({ kind: 'streams', target, value, sites: k.sites.top(32) });
+    k.sites.prune();
+  }
+}
+
+function summary() {
+  const out = {};
+  for (const [target, k] of kinds) out[target] = { open: k.open, abandoned: k.abandoned, opened: k.opened };
+  return out;
+}
+
+module.exports = { trackStream, install, uninstall, reset, collect, summary, stats: () => ({ streamKinds: kinds.size, droppedStreams }) };

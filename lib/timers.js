@@ -1,0 +1,162 @@
+'use strict';
+// Timer tracking: setTimeout, setInterval and setImmediate (global and node:timers),
+// patched while a monitor runs with `timers: true`.
+//
+// Live counts are exact: a timer is live from creation until it fires (timeouts,
+// immediates) or is cleared (clearTimeout/clearInterval/clearImmediate, Timeout#close).
+// The timer object itself carries its state under a private symbol, so nothing here
+// holds a timer: when the app and Node let go of it, it is collected as usual.
+// Creation sites are sampled (see sites.js) and counted per site with weights.
+const timers = require('node:timers');
+const { captureSite, Sampler } = require('./sites');
+const { SiteTable } = require('./site-table');
+const { guard } = require('./debug');
+
+const kState = Symbol('leakguard.timer');
+const PATCH = Symbol.for('leakguard.timers.patched');
+
+const live = { Timeout: 0, Immediate: 0 };
+const created = { Timeout: 0, Immediate: 0 };
+const tables = { Timeout: new SiteTable(), Immediate: new SiteTable() };
+const sampler = new Sampler(200);
+let installed = null;
+let generation = 0;
+
+// State: { type, site (site record or null), weight, done }
+function begin(timer, type, skipFn) {
+  if (timer === null || typeof timer !== 'object') return;
+  live[type]++;
+  created[type]++;
+  let site = null;
+  let weight = 0;
+  const w = sampler.next();
+  if (w !== 0) {
+    const stack = captureSite(skipFn);
+    if (stack) {
+      site = tables[type].get(stack);
+      weight = w;
+      site.live += w;
+    }
+  }
+  timer[kState] = { type, site, weight, done: false, gen: generation };
+}
+
+function settle(timer) {
+  const st = timer && timer[kState];
+  if (!st || st.done) return;
+  st.done = true;
+  if (st.gen !== generation) return; // created under an earlier start()
+  live[st.type]--;
+  if (st.site) st.site.live -= st.weight;
+}
+
+function install() {
+  if (installed) return;
+  if (globalThis[PATCH]) return; // another copy of leakguard already patched timers
+  const orig = {
+    setTimeout: globalThis.setTimeout,
+    setInterval: globalThis.setInterval,
+    setImmediate: globalThis.setImmediate,
+    clearTimeout: globalThis.clearTimeout,
+    clearInterval: globalThis.clearInterval,
+    clearImmediate: globalThis.clearImmediate,
+    mod: {
+      setTimeout: timers.setTimeout,
+      setInterval: timers.setInterval,
+      setImmediate: timers.setImmediate,
+      clearTimeout: timers.clearTimeout,
+      clearInterval: timers.clearInterval,
+      clearImmediate: timers.clearImmediate,
+    },
+  };
+  const probe = orig.setTimeout(() => {}, 0);
+  orig.clearTimeout(probe);
+  const timeoutProto = Object.getPrototypeOf(probe);
+  const origClose = timeoutProto.close;
+
+  const setTimeout = function setTimeout(callback, delay, ...args) {
+    if (typeof callback !== 'function') return orig.setTimeout(callback, delay, ...args);
+    const fire = function () {
+      settle(this);
+      return callback.apply(this, arguments);
+    };
+    const t = orig.setTimeout(fire, delay, ...args);
+    guard('setTimeout hook', () => begin(t, 'Timeout', setTimeout));
+    return t;
+  };
+  const setInterval = function setInterval(callback, delay, ...args) {
+    const t = orig.setInterval(callback, delay, ...args);
+    guard('setInterval hook', () => begin(t, 'Timeout', setInterval));
+    return t;
+  };
+  const setImmediate = function setImmediate(callback, ...args) {
+    if (typeof callback !== 'function') return orig.setImmediate(callback, ...args);
+    const run = function () {
+      settle(this);
+      return callback.apply(this, arguments);
+    };
+    const t = orig.setImmediate(run, ...args);
+    guard('setImmediate hook', () => begin(t, 'Immediate', setImmediate));
+    return t;
+  };
+  const makeClear = (name, fn) => ({
+    [name](timer) {
+      if (timer !== null && typeof timer === 'object') guard(`${name} hook`, () => settle(timer));
+      return fn(timer);
+    },
+  })[name];
+  const clearTimeout = makeClear('clearTimeout', orig.clearTimeout);
+  const clearInterval = makeClear('clearInterval', orig.clearInterval);
+  const clearImmediate = makeClear('clearImmediate', orig.clearImmediate);
+  const close = function close() {
+    guard('Timeout#close hook', () => settle(this));
+    return origClose.call(this);
+  };
+
+  // Keep util.promisify(setTimeout) working: it looks for this symbol.
+  for (const [patched, original] of [[setTimeout, orig.setTimeout], [setImmediate, orig.setImmediate]]) {
+    const custom = original[require('node:util').promisify.custom];
+    if (custom) Object.defineProperty(patched, require('node:util').promisify.custom, { value: custom, configurable: true });
+  }
+
+  const fns = { setTimeout, setInterval, setImmediate, clearTimeout, clearInterval, clearImmediate };
+  Object.assign(globalThis, fns);
+  Object.assign(timers, fns);
+  timeoutProto.close = close;
+  globalThis[PATCH] = true;
+  installed = { orig, fns, timeoutProto, origClose, close };
+}
+
+function uninstall() {
+  if (!installed) return;
+  const { orig, fns, timeoutProto, origClose, close } = installed;
+  for (const name of Object.keys(fns)) {
+    if (globalThis[name] === fns[name]) globalThis[name] = orig[name];
+    if (timers[name] === fns[name]) timers[name] = orig.mod[name];
+  }
+  if (timeoutProto.close === close) timeoutProto.close = origClose;
+  delete globalThis[PATCH];
+  installed = null;
+  generation++;
+  // Timers created while installed keep their state; counts restart at the next install.
+  live.Timeout = live.Immediate = 0;
+  created.Timeout = created.Immediate = 0;
+  tables.Timeout.clear();
+  tables.Immediate.clear();
+}
+
+/** Per-tick samples: live timers per type with their sites. */
+function collect(out) {
+  if (!installed) return;
+  sampler.retune();
+  for (const type of ['Timeout', 'Immediate']) {
+    out.push({ kind: 'timers', target: type, value: live[type], sites: tables[type].top(32) });
+    tables[type].prune();
+  }
+}
+
+function summary() {
+  return installed ? { live: { ...live }, created: { ...created } } : null;
+}
+
+module.exports = { install, uninstall, collect, summary, isInstalled: () => installed !== null, _orig: () => installed && installed.orig };
