@@ -1,3 +1,684 @@
 'use strict';
-// snapshotNearLimit and writeSnapshot (issue 4).
-module.exports = {};
+// snapshotNearLimit() and writeSnapshot() (issue 4): a complete heap snapshot on
+// disk before the process runs out of memory, taken only while it is still
+// affordable; otherwise a cheap evidence file with the reason it was skipped.
+
+const EventEmitter = require('events');
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const v8 = require('v8');
+const zlib = require('zlib');
+const { pipeline } = require('stream');
+const { PerformanceObserver, constants: perfConstants } = require('perf_hooks');
+const debug = require('util').debuglog('leakguard');
+
+const { normalizeOptions } = require('./near-limit/options');
+const files = require('./near-limit/files');
+const sampler = require('./near-limit/sampler');
+
+let binding = null;
+try {
+  binding = require('../binding.js');
+} catch (e) {
+  debug('native binding unavailable, memory limits from os.totalmem/os.freemem: %s', e && e.message);
+}
+
+// Cost model of a heap snapshot, measured on Node 20 / V8 11.3 (see
+// docs/near-limit.md): the extra RSS while V8 builds and serializes a snapshot
+// grows with the number of heap objects (snapshot nodes), about 0.5-1.4 KiB per
+// node, not with their bytes. A bare Node process has about 40 000 nodes (about
+// 110 bytes of heap per node); SAFETY covers the heavier end.
+const BYTES_PER_NODE = 1100;
+const FILE_BYTES_PER_NODE = 100;
+const BASELINE_NODES = 40_000;
+const HEAP_BYTES_PER_BASELINE_NODE = 100;
+// Without a sampling profile we assume the worst: objects of 40 bytes on average.
+const WORST_CASE_BYTES_PER_OBJECT = 40;
+// Write only if needed * SAFETY fits in what is available.
+const SAFETY = 1.25;
+// Fire the 'headroom' trigger while a snapshot still fits this many times over.
+const HEADROOM_TRIGGER = 1.5;
+
+const GC_MAJOR = perfConstants.NODE_PERFORMANCE_GC_MAJOR;
+
+let sequence = 0; // process-wide, keeps file names unique across handles
+let lastResortArmed = false;
+// Snapshot nodes that existed before the sampling profiler started (it only
+// sees later allocations).
+let nodesBeforeSampling = BASELINE_NODES;
+
+function readVmHWM() {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync('/proc/self/status', 'latin1'));
+    return m ? Number(m[1]) * 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Memory limits of this process: cgroup v2/v1 or system memory, bytes. Falls
+ * back to os.totalmem()/os.freemem() (source 'os') without the native binding.
+ */
+function memoryLimits() {
+  if (binding && typeof binding.memoryLimits === 'function') {
+    try {
+      return binding.memoryLimits();
+    } catch (e) {
+      debug('memoryLimits failed: %s', e && e.message);
+    }
+  }
+  return {
+    source: 'os',
+    limitBytes: os.totalmem(),
+    availableBytes: os.freemem(),
+    cgroup: undefined,
+    system: { totalBytes: os.totalmem(), freeBytes: os.freemem(), availableBytes: os.freemem() },
+  };
+}
+
+/** Current figures used by the triggers and the safety check. */
+function memoryFigures() {
+  const lim = memoryLimits();
+  const rssBytes = process.memoryUsage.rss();
+  const inCgroup = lim.source === 'cgroup-v1' || lim.source === 'cgroup-v2';
+  return {
+    source: lim.source,
+    limitBytes: lim.limitBytes ?? null,
+    // In a cgroup the whole group's working set counts (what the OOM killer sees);
+    // against system memory, this process's RSS.
+    usedBytes: inCgroup && lim.cgroup ? lim.cgroup.workingSetBytes : rssBytes,
+    availableBytes: lim.availableBytes ?? null,
+    rssBytes,
+    cgroup: lim.cgroup || null,
+  };
+}
+
+/**
+ * Estimated memory (extra RSS) and file size of a heap snapshot now.
+ * `calibration` (bytes of cost per byte of heap, from an earlier snapshot of this
+ * process) wins over the model.
+ */
+function estimateCost(heapUsed, calibration) {
+  const profile = sampler.estimate(0);
+  let nodes;
+  let basis;
+  if (profile) {
+    nodes = nodesBeforeSampling + profile.estimatedObjects;
+    basis = 'sampling-heap-profile';
+  } else {
+    nodes = BASELINE_NODES + Math.ceil(heapUsed / WORST_CASE_BYTES_PER_OBJECT);
+    basis = 'worst-case';
+  }
+  let neededBytes = Math.max(heapUsed, nodes * BYTES_PER_NODE);
+  if (calibration) {
+    neededBytes = Math.ceil(heapUsed * calibration.costPerHeapByte);
+    basis = 'previous-snapshot';
+  }
+  return { neededBytes, fileBytes: nodes * FILE_BYTES_PER_NODE, estimatedNodes: nodes, basis };
+}
+
+function diskFreeBytes(dir) {
+  if (typeof fs.statfsSync !== 'function') return null;
+  try {
+    const s = fs.statfsSync(dir);
+    return s.bavail * s.bsize;
+  } catch {
+    return null;
+  }
+}
+
+/** Open findings from the detector, if the package provides them. */
+function openFindings() {
+  try {
+    const root = require('../index.js');
+    if (root && typeof root.findings === 'function') {
+      const f = root.findings();
+      if (f && typeof f.then === 'function') return undefined;
+      const list = Array.isArray(f) ? f.slice(0, 100) : f;
+      return JSON.parse(JSON.stringify(list === undefined ? null : list));
+    }
+  } catch (e) {
+    debug('findings unavailable: %s', e && e.message);
+  }
+  return undefined;
+}
+
+function diagnosticReport() {
+  if (!process.report || typeof process.report.getReport !== 'function') return undefined;
+  try {
+    const r = process.report.getReport();
+    const report = typeof r === 'string' ? JSON.parse(r) : r;
+    // Environment variables often hold secrets and say nothing about memory.
+    if (report && report.environmentVariables) delete report.environmentVariables;
+    return report;
+  } catch (e) {
+    debug('diagnostic report failed: %s', e && e.message);
+    return undefined;
+  }
+}
+
+function baseName(date, n) {
+  return `leakguard-${process.pid}-${files.isoStamp(date)}-${n}`;
+}
+
+function sidecarPathFor(snapshotPath) {
+  return snapshotPath.endsWith('.heapsnapshot') ? snapshotPath.slice(0, -'.heapsnapshot'.length) + '.json' : snapshotPath + '.json';
+}
+
+/**
+ * Writes a heap snapshot to `finalPath` through an exclusive 0600 temporary
+ * file, checks it is complete and gives it its final name. Synchronous.
+ */
+function writeSnapshotFile(finalPath) {
+  const dir = path.dirname(finalPath);
+  const tmp = files.createTemp(dir, '.heapsnapshot');
+  const hwmBefore = readVmHWM();
+  const rssBefore = process.memoryUsage.rss();
+  const t0 = process.hrtime.bigint();
+  try {
+    // V8 opens the path itself (without O_NOFOLLOW); it is our fresh 0600 file
+    // in a checked directory, and sameFile() below proves nobody swapped it.
+    v8.writeHeapSnapshot(tmp.path);
+    const durationMs = Number(process.hrtime.bigint() - t0) / 1e6;
+    const hwmAfter = readVmHWM();
+    if (!files.sameFile(tmp.fd, tmp.path)) {
+      throw files.leakguardError('LEAKGUARD_WRITE_FAILED', `leakguard: temporary file ${tmp.path} was replaced during the write`);
+    }
+    files.closeQuiet(tmp.fd);
+    const info = files.inspectSnapshotFile(tmp.path);
+    if (!info.complete) {
+      const free = diskFreeBytes(dir);
+      throw files.leakguardError(free !== null && free < 1 << 20 ? 'LEAKGUARD_DISK_FULL' : 'LEAKGUARD_SNAPSHOT_INCOMPLETE',
+        `leakguard: V8 wrote an incomplete heap snapshot (${info.bytes} bytes) to ${dir}${free !== null ? `, ${free} bytes free on disk` : ''}; deleted it`);
+    }
+    files.publish(tmp.path, finalPath);
+    const peakRssDuringWrite = hwmAfter !== null && hwmBefore !== null && hwmAfter > hwmBefore ? hwmAfter : null;
+    return { ...info, durationMs, rssBefore, peakRssDuringWrite };
+  } catch (e) {
+    files.closeQuiet(tmp.fd);
+    files.unlinkQuiet(tmp.path);
+    if (e.code && String(e.code).startsWith('LEAKGUARD_')) throw e;
+    throw files.leakguardError(e.code === 'ENOSPC' ? 'LEAKGUARD_DISK_FULL' : 'LEAKGUARD_SNAPSHOT_FAILED', `leakguard: heap snapshot failed: ${e.message}`, e);
+  }
+}
+
+function heapFigures() {
+  const h = v8.getHeapStatistics();
+  return {
+    usedHeapSize: h.used_heap_size,
+    totalHeapSize: h.total_heap_size,
+    heapSizeLimit: h.heap_size_limit,
+    externalMemory: h.external_memory,
+    mallocedMemory: h.malloced_memory,
+  };
+}
+
+/**
+ * Decides whether a snapshot is affordable now. Returns { ok, skipReason?, cost, mem, diskFree }.
+ */
+function assess(dir, heapUsed, calibration) {
+  const mem = memoryFigures();
+  const cost = estimateCost(heapUsed, calibration);
+  const diskFree = diskFreeBytes(dir);
+  const inCgroup = mem.source === 'cgroup-v1' || mem.source === 'cgroup-v2';
+  // cgroup v1/v2 charge the written file's page cache to the group too.
+  const memNeeded = Math.ceil(cost.neededBytes * SAFETY + (inCgroup ? cost.fileBytes : 0));
+  if (mem.availableBytes !== null && memNeeded > mem.availableBytes) {
+    return { ok: false, skipReason: 'insufficient-memory', memNeeded, cost, mem, diskFree };
+  }
+  if (diskFree !== null && cost.fileBytes * SAFETY > diskFree) {
+    return { ok: false, skipReason: 'insufficient-disk', memNeeded, cost, mem, diskFree };
+  }
+  return { ok: true, memNeeded, cost, mem, diskFree };
+}
+
+function commonRecord(date, reason, heap, a, extra) {
+  return {
+    leakguard: 1,
+    pid: process.pid,
+    time: date.toISOString(),
+    reason,
+    heap,
+    memoryUsage: process.memoryUsage(),
+    memory: {
+      source: a.mem.source,
+      limitBytes: a.mem.limitBytes,
+      usedBytes: a.mem.usedBytes,
+      availableBytes: a.mem.availableBytes,
+      rssBytes: a.mem.rssBytes,
+      cgroup: a.mem.cgroup,
+    },
+    estimate: { ...a.cost, memoryNeededBytes: a.memNeeded, diskFreeBytes: a.diskFree },
+    ...extra,
+    findings: openFindings(),
+  };
+}
+
+/** Writes the cheap evidence artifact for a skipped snapshot. Returns its path. */
+function writeSkippedArtifact(finalPath, date, reason, heap, a) {
+  const prof = sampler.estimate(25);
+  const record = commonRecord(date, reason, heap, a, {
+    kind: 'skipped',
+    skipped: {
+      reason: a.skipReason,
+      message: a.skipReason === 'insufficient-memory'
+        ? `a heap snapshot needs about ${a.memNeeded} bytes; only ${a.mem.availableBytes} are available`
+        : `a heap snapshot file needs about ${Math.ceil(a.cost.fileBytes * SAFETY)} bytes of disk; only ${a.diskFree} are free`,
+    },
+    heapStatistics: v8.getHeapStatistics(),
+    heapSpaceStatistics: v8.getHeapSpaceStatistics(),
+    topAllocationSites: prof ? prof.topSites : undefined,
+    samplingHeapProfile: prof ? { intervalBytes: prof.intervalBytes, samples: prof.samples, estimatedObjects: prof.estimatedObjects, estimatedBytes: prof.estimatedBytes } : undefined,
+    report: diagnosticReport(),
+  });
+  return files.writeFileAtomic(finalPath, JSON.stringify(record, null, 1));
+}
+
+function gzipFile(src, dest, cb) {
+  let tmp;
+  try {
+    tmp = files.createTemp(path.dirname(dest), '.gz');
+  } catch (e) {
+    cb(e);
+    return;
+  }
+  const input = fs.createReadStream(src);
+  const output = fs.createWriteStream(null, { fd: tmp.fd });
+  pipeline(input, zlib.createGzip(), output, (err) => {
+    if (err) {
+      files.unlinkQuiet(tmp.path);
+      cb(files.leakguardError(err.code === 'ENOSPC' ? 'LEAKGUARD_DISK_FULL' : 'LEAKGUARD_WRITE_FAILED', `leakguard: gzip of ${src} failed: ${err.message}`, err));
+      return;
+    }
+    try {
+      files.publish(tmp.path, dest);
+      files.unlinkQuiet(src);
+      cb(null, fs.statSync(dest).size);
+    } catch (e) {
+      files.unlinkQuiet(tmp.path);
+      cb(e);
+    }
+  });
+}
+
+const kState = Symbol('leakguard.nearLimit');
+
+/**
+ * Returned by snapshotNearLimit(). Events: 'snapshot' (info), 'skipped' (info),
+ * 'error' (Error with a LEAKGUARD_* code).
+ */
+class NearLimitHandle extends EventEmitter {
+  constructor(opts) {
+    super();
+    this[kState] = {
+      opts,
+      dir: path.resolve(opts.dir),
+      armed: true,
+      busy: false,
+      count: 0,
+      lastArtifactAt: -Infinity,
+      lastPostGcHeap: null,
+      lastGcAt: 0,
+      calibration: null,
+      observer: null,
+      timer: null,
+      sampling: false,
+      snapshots: [],
+      artifacts: [],
+    };
+  }
+
+  /** Paths of the snapshots written so far (copies). */
+  get snapshots() {
+    return this[kState].snapshots.slice();
+  }
+
+  /** Paths of the evidence files written for skipped snapshots (copies). */
+  get skipped() {
+    return this[kState].artifacts.slice();
+  }
+
+  /** True until stop() or until maxSnapshots artifacts were written. */
+  get armed() {
+    return this[kState].armed;
+  }
+
+  /** Disarms the triggers and stops the sampling profiler. Idempotent. */
+  stop() {
+    const s = this[kState];
+    if (!s.armed) return;
+    s.armed = false;
+    if (s.observer) {
+      try {
+        s.observer.disconnect();
+      } catch {
+        /* ignore */
+      }
+      s.observer = null;
+    }
+    if (s.timer) {
+      clearInterval(s.timer);
+      s.timer = null;
+    }
+    if (s.sampling) {
+      s.sampling = false;
+      sampler.release();
+    }
+  }
+
+  _fail(err) {
+    const s = this[kState];
+    debug('near-limit error: %s', err.message);
+    let delivered = false;
+    if (s.opts.onError) {
+      delivered = true;
+      try {
+        s.opts.onError(err);
+      } catch (e) {
+        debug('onError threw: %s', e && e.message);
+      }
+    }
+    if (this.listenerCount('error') > 0) {
+      delivered = true;
+      try {
+        this.emit('error', err);
+      } catch (e) {
+        debug('error listener threw: %s', e && e.message);
+      }
+    }
+    if (!delivered) process.emitWarning(err.message, { type: 'LeakguardWarning', code: err.code });
+  }
+
+  _deliver(event, callbackName, info) {
+    const cb = this[kState].opts[callbackName];
+    if (cb) {
+      try {
+        cb(info);
+      } catch (e) {
+        debug('%s threw: %s', callbackName, e && e.message);
+      }
+    }
+    try {
+      this.emit(event, info);
+    } catch (e) {
+      debug('%s listener threw: %s', event, e && e.message);
+    }
+  }
+
+  /** Runs from the GC observer and the interval. Never throws. */
+  _check(fromGc) {
+    const s = this[kState];
+    if (!s.armed || s.busy) return;
+    try {
+      const now = Date.now();
+      const heap = v8.getHeapStatistics();
+      if (fromGc) {
+        s.lastPostGcHeap = heap.used_heap_size;
+        s.lastGcAt = now;
+      }
+      // Between major GCs, the interval uses the last post-GC figure (used_heap_size
+      // includes garbage); if no major GC was seen for a while, the current one.
+      const recentGc = s.lastPostGcHeap !== null && now - s.lastGcAt < 10 * s.opts.intervalMs;
+      const postGcHeap = recentGc ? s.lastPostGcHeap : heap.used_heap_size;
+      const ratio = s.opts.ratio;
+      let reason = null;
+      let mem = null;
+      if (postGcHeap > ratio * heap.heap_size_limit) {
+        reason = 'heap-limit';
+      } else {
+        mem = memoryFigures();
+        if (mem.limitBytes && mem.usedBytes > ratio * mem.limitBytes) {
+          reason = 'memory-limit';
+        } else if ((mem.source === 'cgroup-v1' || mem.source === 'cgroup-v2') && mem.availableBytes !== null) {
+          // Cheap upper bound first; the sampling profile only when it may matter.
+          const upper = (BASELINE_NODES + heap.used_heap_size / 16) * BYTES_PER_NODE * HEADROOM_TRIGGER * SAFETY;
+          if (mem.availableBytes < upper) {
+            const cost = estimateCost(heap.used_heap_size, s.calibration);
+            const need = cost.neededBytes * SAFETY + cost.fileBytes;
+            // Fire while the snapshot still fits; once it no longer does, leave it to
+            // the 'memory-limit'/'heap-limit' triggers to write the evidence file late.
+            if (mem.availableBytes < need * HEADROOM_TRIGGER && mem.availableBytes >= need) reason = 'headroom';
+          }
+        }
+      }
+      if (!reason) return;
+      if (now - s.lastArtifactAt < s.opts.cooldownMs) return;
+      this._take(reason, { postGcHeapBytes: postGcHeap, fromGc });
+    } catch (e) {
+      this._fail(e.code ? e : files.leakguardError('LEAKGUARD_INTERNAL', `leakguard: near-limit check failed: ${e && e.message}`, e));
+    }
+  }
+
+  _take(reason, trigger) {
+    const s = this[kState];
+    s.count++;
+    s.lastArtifactAt = Date.now();
+    if (s.count >= s.opts.maxSnapshots) {
+      // Last one: disarm the observers now; the sampler stays for the artifact.
+      if (s.observer) s.observer.disconnect();
+      if (s.timer) clearInterval(s.timer);
+      s.observer = null;
+      s.timer = null;
+    }
+    const finish = () => {
+      if (s.count >= s.opts.maxSnapshots) this.stop();
+    };
+    const date = new Date();
+    const n = ++sequence;
+    let dir;
+    try {
+      dir = files.ensureDir(s.dir);
+    } catch (e) {
+      this._fail(e);
+      finish();
+      return;
+    }
+    const heap = heapFigures();
+    const a = assess(dir, heap.usedHeapSize, s.calibration);
+    const base = path.join(dir, baseName(date, n));
+    if (!a.ok) {
+      let artifactPath = null;
+      try {
+        artifactPath = writeSkippedArtifact(base + '.json', date, reason, heap, a);
+        s.artifacts.push(artifactPath);
+      } catch (e) {
+        this._fail(e);
+      }
+      this._deliver('skipped', 'onSkipped', {
+        reason: a.skipReason,
+        trigger: reason,
+        neededBytes: a.memNeeded,
+        availableBytes: a.mem.availableBytes,
+        diskFreeBytes: a.diskFree,
+        artifactPath,
+      });
+      finish();
+      return;
+    }
+    let result;
+    const snapshotPath = base + '.heapsnapshot';
+    try {
+      result = writeSnapshotFile(snapshotPath);
+    } catch (e) {
+      this._fail(e);
+      finish();
+      return;
+    }
+    if (result.peakRssDuringWrite !== null && heap.usedHeapSize > 0) {
+      s.calibration = { costPerHeapByte: ((result.peakRssDuringWrite - result.rssBefore) / heap.usedHeapSize) * 1.1 };
+    }
+    const compress = s.opts.compress === 'gzip';
+    const sidecarPath = base + '.json';
+    try {
+      const record = commonRecord(date, reason, heap, a, {
+        kind: 'heapsnapshot',
+        snapshot: path.basename(snapshotPath) + (compress ? '.gz' : ''),
+        uncompressedSnapshot: compress ? path.basename(snapshotPath) : undefined,
+        trigger: { ...trigger, ratio: s.opts.ratio },
+        write: { durationMs: result.durationMs, bytes: result.bytes, nodeCount: result.nodeCount, edgeCount: result.edgeCount, rssBeforeBytes: result.rssBefore, peakRssDuringWriteBytes: result.peakRssDuringWrite },
+      });
+      files.writeFileAtomic(sidecarPath, JSON.stringify(record, null, 1));
+    } catch (e) {
+      this._fail(e);
+    }
+    const info = {
+      path: snapshotPath,
+      sidecarPath,
+      bytes: result.bytes,
+      reason,
+      heapUsed: heap.usedHeapSize,
+      heapSizeLimit: heap.heapSizeLimit,
+      ratio: heap.usedHeapSize / heap.heapSizeLimit,
+      rss: result.rssBefore,
+      peakRssDuringWrite: result.peakRssDuringWrite,
+      durationMs: result.durationMs,
+      nodeCount: result.nodeCount,
+    };
+    if (!compress) {
+      s.snapshots.push(snapshotPath);
+      this._deliver('snapshot', 'onSnapshot', info);
+      finish();
+      return;
+    }
+    // The uncompressed snapshot is already complete under its final name, so a
+    // death during compression still leaves it.
+    s.busy = true;
+    gzipFile(snapshotPath, snapshotPath + '.gz', (err, bytes) => {
+      s.busy = false;
+      if (err) {
+        s.snapshots.push(snapshotPath);
+        this._fail(err);
+        this._deliver('snapshot', 'onSnapshot', info);
+      } else {
+        s.snapshots.push(snapshotPath + '.gz');
+        this._deliver('snapshot', 'onSnapshot', { ...info, path: snapshotPath + '.gz', bytes, uncompressedBytes: info.bytes });
+      }
+      finish();
+    });
+  }
+
+  /**
+   * 'auto': Node's near-heap-limit snapshot is written when the heap is full; under
+   * a cgroup limit below twice heap_size_limit the process is OOM-killed during
+   * that write, leaving a 0-byte file, so it is not armed there.
+   */
+  _lastResortUseful() {
+    const s = this[kState];
+    if (s.opts.lastResort === true) return true;
+    const mem = memoryFigures();
+    if (mem.source !== 'cgroup-v1' && mem.source !== 'cgroup-v2') return true;
+    const limit = v8.getHeapStatistics().heap_size_limit;
+    const useful = mem.limitBytes >= 2 * limit;
+    debug('last-resort snapshot %s: cgroup limit %d, heap_size_limit %d', useful ? 'armed' : 'not armed', mem.limitBytes, limit);
+    return useful;
+  }
+
+  _arm() {
+    const s = this[kState];
+    if (s.opts.sampleHeap) {
+      const wasActive = sampler.active();
+      s.sampling = sampler.acquire(s.opts.samplingIntervalBytes);
+      if (s.sampling && !wasActive) {
+        nodesBeforeSampling = Math.max(BASELINE_NODES, Math.ceil(v8.getHeapStatistics().used_heap_size / HEAP_BYTES_PER_BASELINE_NODE));
+      }
+    }
+    try {
+      const obs = new PerformanceObserver((list) => {
+        let major = false;
+        for (const e of list.getEntries()) {
+          const kind = e.detail && e.detail.kind !== undefined ? e.detail.kind : e.kind;
+          if (kind === GC_MAJOR) major = true;
+        }
+        if (major) this._check(true);
+      });
+      obs.observe({ entryTypes: ['gc'] });
+      s.observer = obs;
+    } catch (e) {
+      debug('gc observer unavailable: %s', e && e.message);
+    }
+    s.timer = setInterval(() => this._check(false), s.opts.intervalMs);
+    s.timer.unref();
+    if (s.opts.lastResort && !lastResortArmed && typeof v8.setHeapSnapshotNearHeapLimit === 'function' && this._lastResortUseful()) {
+      try {
+        v8.setHeapSnapshotNearHeapLimit(1);
+        lastResortArmed = true;
+      } catch (e) {
+        debug('setHeapSnapshotNearHeapLimit failed: %s', e && e.message);
+      }
+    }
+    // Report an unusable directory once listeners can be attached.
+    process.nextTick(() => {
+      if (!s.armed) return;
+      try {
+        files.ensureDir(s.dir);
+      } catch (e) {
+        this._fail(e);
+      }
+    });
+  }
+}
+
+/**
+ * Arms proactive heap snapshots near the memory limit. See lib/near-limit.d.ts.
+ */
+function snapshotNearLimit(options) {
+  const opts = normalizeOptions(options);
+  const handle = new NearLimitHandle(opts);
+  handle._arm();
+  return handle;
+}
+
+/**
+ * Writes a heap snapshot now (synchronously), with the same file and memory
+ * safety rules as snapshotNearLimit(). Returns the path. When a snapshot is not
+ * affordable, writes the evidence file instead and throws an Error with code
+ * LEAKGUARD_SNAPSHOT_SKIPPED (`err.reason`, `err.artifactPath`).
+ */
+function writeSnapshot(target) {
+  let finalPath;
+  const date = new Date();
+  if (target === undefined) {
+    finalPath = path.join(process.cwd(), baseName(date, ++sequence) + '.heapsnapshot');
+  } else {
+    if (typeof target !== 'string') {
+      const err = new TypeError(`leakguard.writeSnapshot: path must be a string, got ${target === null ? 'null' : typeof target}`);
+      err.code = 'LEAKGUARD_INVALID_OPTION';
+      throw err;
+    }
+    if (target.length === 0 || target.includes('\0') || target.endsWith('/') || target.endsWith('.gz')) {
+      const err = new RangeError(`leakguard.writeSnapshot: path must name an uncompressed file, got ${JSON.stringify(target)}`);
+      err.code = 'LEAKGUARD_INVALID_OPTION';
+      throw err;
+    }
+    finalPath = path.resolve(target);
+  }
+  const dir = files.ensureDir(path.dirname(finalPath));
+  finalPath = path.join(dir, path.basename(finalPath));
+  const heap = heapFigures();
+  const a = assess(dir, heap.usedHeapSize, null);
+  const sidecarPath = sidecarPathFor(finalPath);
+  if (!a.ok) {
+    const artifactPath = writeSkippedArtifact(sidecarPath, date, 'manual', heap, a);
+    const err = files.leakguardError('LEAKGUARD_SNAPSHOT_SKIPPED',
+      `leakguard: heap snapshot skipped (${a.skipReason}): needs about ${a.memNeeded} bytes of memory, ${a.mem.availableBytes} available; evidence written to ${artifactPath}`);
+    err.reason = a.skipReason;
+    err.artifactPath = artifactPath;
+    throw err;
+  }
+  const result = writeSnapshotFile(finalPath);
+  const record = commonRecord(date, 'manual', heap, a, {
+    kind: 'heapsnapshot',
+    snapshot: path.basename(finalPath),
+    write: { durationMs: result.durationMs, bytes: result.bytes, nodeCount: result.nodeCount, edgeCount: result.edgeCount, rssBeforeBytes: result.rssBefore, peakRssDuringWriteBytes: result.peakRssDuringWrite },
+  });
+  try {
+    files.writeFileAtomic(sidecarPath, JSON.stringify(record, null, 1));
+  } catch (e) {
+    debug('sidecar for %s failed: %s', finalPath, e.message);
+  }
+  return finalPath;
+}
+
+module.exports = { snapshotNearLimit, writeSnapshot, memoryLimits, NearLimitHandle };
