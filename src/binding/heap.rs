@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use heap_snapshot as hs;
-use napi::bindgen_prelude::{AsyncTask, Function};
+use napi::bindgen_prelude::{AsyncTask, FnArgs, Function};
 use napi::{Env, Error, Result, Task};
 use napi_derive::napi;
 
@@ -75,6 +75,7 @@ pub struct HeapStatistics {
     /// All shallow sizes (retained size of the root), bytes.
     pub total: f64,
     /// `total - native`, bytes.
+    #[napi(js_name = "v8heap")]
     pub v8heap: f64,
     /// Native nodes, bytes.
     pub native: f64,
@@ -414,7 +415,7 @@ pub fn diff_heap_snapshots(
 }
 
 fn progress_cb<'a>(
-    f: &'a Option<Function<'a, (String, f64), ()>>,
+    f: &'a Option<Function<'a, FnArgs<(String, f64)>, ()>>,
 ) -> impl FnMut(hs::Stage, f64) + 'a {
     let mut last: Option<(hs::Stage, i32)> = None;
     move |stage, frac| {
@@ -423,7 +424,7 @@ fn progress_cb<'a>(
             if last != Some((stage, pct)) {
                 last = Some((stage, pct));
                 // A throwing callback must not abort the analysis; its exception is dropped.
-                let _ = f.call((stage.name().to_string(), frac));
+                let _ = f.call((stage.name().to_string(), frac).into());
             }
         }
     }
@@ -434,7 +435,7 @@ fn progress_cb<'a>(
 pub fn analyze_heap_snapshot_sync(
     path: String,
     options: Option<NativeAnalyzeOptions>,
-    on_progress: Option<Function<(String, f64), ()>>,
+    on_progress: Option<Function<FnArgs<(String, f64)>, ()>>,
 ) -> Result<HeapAnalysis> {
     let path = check_path(&path, "path")?;
     let mut cb = progress_cb(&on_progress);
@@ -449,7 +450,7 @@ pub fn diff_heap_snapshots_sync(
     before: String,
     after: String,
     options: Option<NativeDiffOptions>,
-    on_progress: Option<Function<(String, f64), ()>>,
+    on_progress: Option<Function<FnArgs<(String, f64)>, ()>>,
 ) -> Result<HeapDiff> {
     let before = check_path(&before, "before")?;
     let after = check_path(&after, "after")?;
