@@ -1,3 +1,160 @@
 'use strict';
-// Heap snapshot analysis (issue 5): analyzeSnapshot, diffSnapshots and their Sync variants.
-module.exports = {};
+// Heap snapshot analysis (issue 5): analyzeSnapshot, diffSnapshots and their Sync
+// variants. Validation happens here; the work is done by the native
+// `heap-snapshot` crate through `src/binding/heap.rs`.
+const { fileURLToPath } = require('node:url');
+const binding = require('../binding.js');
+
+/** One defaults object for every option of this module. */
+const DEFAULTS = Object.freeze({ top: 20, largest: 10, paths: 5 });
+const MAX_COUNT = 1e6;
+
+const CODES = Object.freeze({
+  io: 'LEAKGUARD_SNAPSHOT_IO',
+  format: 'LEAKGUARD_SNAPSHOT_FORMAT',
+  invalid: 'LEAKGUARD_SNAPSHOT_INVALID',
+});
+
+function toPath(value, name) {
+  if (typeof value === 'string') {
+    if (value.length === 0) throw new TypeError(`${name} must be a non-empty path`);
+    if (value.includes('\0')) throw new TypeError(`${name} must not contain null bytes`);
+    return value;
+  }
+  if (Buffer.isBuffer(value)) return toPath(value.toString('utf8'), name);
+  if (value instanceof URL) {
+    if (value.protocol !== 'file:') throw new TypeError(`${name} must be a file: URL, got ${value.protocol}`);
+    return fileURLToPath(value);
+  }
+  throw new TypeError(`${name} must be a path string, Buffer or file: URL (got ${value === null ? 'null' : typeof value})`);
+}
+
+function count(opts, key, fallback) {
+  const v = opts[key];
+  if (v === undefined) return fallback;
+  if (typeof v !== 'number' || !Number.isInteger(v)) {
+    throw new TypeError(`options.${key} must be an integer (got ${typeof v === 'number' ? v : typeof v})`);
+  }
+  if (v < 0 || v > MAX_COUNT) throw new RangeError(`options.${key} must be between 0 and ${MAX_COUNT} (got ${v})`);
+  return v;
+}
+
+function isAbortSignal(s) {
+  return s !== null && typeof s === 'object' && typeof s.aborted === 'boolean' && typeof s.addEventListener === 'function';
+}
+
+function normalize(options, keys, allowProgress) {
+  if (options === undefined || options === null) options = {};
+  if (typeof options !== 'object') throw new TypeError(`options must be an object (got ${typeof options})`);
+  const out = {};
+  for (const k of keys) out[k] = count(options, k, DEFAULTS[k]);
+  if (options.signal !== undefined && !isAbortSignal(options.signal)) {
+    throw new TypeError('options.signal must be an AbortSignal');
+  }
+  out.signal = options.signal;
+  if (options.onProgress !== undefined) {
+    if (typeof options.onProgress !== 'function') throw new TypeError('options.onProgress must be a function');
+    if (!allowProgress) throw new TypeError('options.onProgress is only supported by the Sync variants');
+  }
+  out.onProgress = options.onProgress;
+  return out;
+}
+
+function abortError(signal) {
+  if (signal && signal.reason !== undefined) return signal.reason;
+  return new DOMException('The operation was aborted', 'AbortError');
+}
+
+/** Turns a tagged native error (`kind|message`) into an Error with a stable `code`. */
+function wrapError(err) {
+  const msg = err && typeof err.message === 'string' ? err.message : String(err);
+  const m = /^(io|format|invalid|cancelled)\|([\s\S]*)$/.exec(msg);
+  if (!m) return err;
+  if (m[1] === 'cancelled') return new DOMException(m[2], 'AbortError');
+  const e = new Error(m[2]);
+  e.code = CODES[m[1]];
+  return e;
+}
+
+async function runAsync(signal, start) {
+  if (signal && signal.aborted) throw abortError(signal);
+  const token = new binding.HeapAnalysisCancelToken();
+  const onAbort = () => token.cancel();
+  if (signal) signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    return await start(token);
+  } catch (err) {
+    if (signal && signal.aborted) throw abortError(signal);
+    throw wrapError(err);
+  } finally {
+    if (signal) signal.removeEventListener('abort', onAbort);
+  }
+}
+
+function runSync(fn) {
+  try {
+    return fn();
+  } catch (err) {
+    throw wrapError(err);
+  }
+}
+
+/**
+ * Analyses a `.heapsnapshot` file (plain or gzip) off the JS thread.
+ * @param {string|Buffer|URL} path
+ * @param {{top?: number, largest?: number, signal?: AbortSignal}} [options]
+ * @returns {Promise<import('./analysis').HeapAnalysis>}
+ */
+function analyzeSnapshot(path, options) {
+  try {
+    const file = toPath(path, 'path');
+    const o = normalize(options, ['top', 'largest'], false);
+    return runAsync(o.signal, (token) => binding.analyzeHeapSnapshot(file, { top: o.top, largest: o.largest }, token));
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
+
+/**
+ * Synchronous {@link analyzeSnapshot}; blocks the calling thread.
+ * @param {string|Buffer|URL} path
+ * @param {{top?: number, largest?: number, onProgress?: (stage: string, fraction: number) => void}} [options]
+ */
+function analyzeSnapshotSync(path, options) {
+  const file = toPath(path, 'path');
+  const o = normalize(options, ['top', 'largest'], true);
+  return runSync(() => binding.analyzeHeapSnapshotSync(file, { top: o.top, largest: o.largest }, o.onProgress));
+}
+
+/**
+ * Compares two snapshots of one process by object id, per class, off the JS thread.
+ * @param {string|Buffer|URL} before
+ * @param {string|Buffer|URL} after
+ * @param {{top?: number, paths?: number, signal?: AbortSignal}} [options]
+ * @returns {Promise<import('./analysis').HeapDiff>}
+ */
+function diffSnapshots(before, after, options) {
+  try {
+    const a = toPath(before, 'before');
+    const b = toPath(after, 'after');
+    const o = normalize(options, ['top', 'paths'], false);
+    return runAsync(o.signal, (token) => binding.diffHeapSnapshots(a, b, { top: o.top, paths: o.paths }, token));
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
+
+/**
+ * Synchronous {@link diffSnapshots}; blocks the calling thread.
+ * @param {string|Buffer|URL} before
+ * @param {string|Buffer|URL} after
+ * @param {{top?: number, paths?: number, onProgress?: (stage: string, fraction: number) => void}} [options]
+ */
+function diffSnapshotsSync(before, after, options) {
+  const a = toPath(before, 'before');
+  const b = toPath(after, 'after');
+  const o = normalize(options, ['top', 'paths'], true);
+  return runSync(() => binding.diffHeapSnapshotsSync(a, b, { top: o.top, paths: o.paths }, o.onProgress));
+}
+
+module.exports = { analyzeSnapshot, analyzeSnapshotSync, diffSnapshots, diffSnapshotsSync };

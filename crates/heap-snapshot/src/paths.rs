@@ -56,7 +56,7 @@ fn node_label(s: &HeapSnapshot, n: u32) -> String {
     let name = s.node_name_str(n);
     let cls = class_name(s, n);
     if t == s.node_types.closure && !name.is_empty() {
-        return format!("{cls} {name}");
+        return format!("{name}()");
     }
     cls
 }
