@@ -17,6 +17,8 @@ mod graph;
 mod parse;
 mod paths;
 mod report;
+#[cfg(test)]
+mod tests;
 
 pub use aggregate::{Aggregate, Aggregates, Statistics};
 pub use diff::{diff_snapshots, ClassDiff, SnapshotDiff};

@@ -49,7 +49,7 @@ impl Strings {
     pub fn get(&self, i: u32) -> std::borrow::Cow<'_, str> {
         String::from_utf8_lossy(self.bytes(i))
     }
-    #[cfg(test)]
+    #[cfg(any())]
     pub(crate) fn from_vec(v: &[&str]) -> Self {
         let mut s = Strings::default();
         for x in v {
