@@ -45,7 +45,7 @@ fn radix_sort_by_id(keys: &mut Vec<u64>) {
         for &k in keys.iter() {
             count[((k >> shift) & 0xff) as usize + 1] += 1;
         }
-        if count[1..].iter().any(|&c| c == keys.len()) {
+        if count[1..].contains(&keys.len()) {
             continue; // every key has the same digit: the pass would not move anything
         }
         for i in 0..256 {

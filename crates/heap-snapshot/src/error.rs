@@ -60,7 +60,7 @@ impl SnapshotError {
     }
 }
 
-fn show(p: &PathBuf) -> String {
+fn show(p: &std::path::Path) -> String {
     if p.as_os_str().is_empty() {
         "<snapshot>".to_string()
     } else {

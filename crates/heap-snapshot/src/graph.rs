@@ -196,7 +196,7 @@ fn dominators_and_retained(s: &HeapSnapshot, page: &[bool], ctl: &mut Control<'_
         if t == shortcut {
             return false;
         }
-        !(page[w as usize] && !page[v as usize])
+        !page[w as usize] || page[v as usize]
     };
 
     // Depth-first preorder numbering from the root.
@@ -226,7 +226,7 @@ fn dominators_and_retained(s: &HeapSnapshot, page: &[bool], ctl: &mut Control<'_
                     st_edge.push(s.first_edge[w as usize]);
                 }
                 steps += 1;
-                if steps % CHECK_EVERY == 0 {
+                if steps.is_multiple_of(CHECK_EVERY) {
                     ctl.check()?;
                 }
             } else {

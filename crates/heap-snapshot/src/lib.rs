@@ -7,6 +7,8 @@
 //! are [`HeapSnapshot`] (parsed graph) and [`Analysis`] (derived data).
 #![deny(clippy::all)]
 #![forbid(unsafe_code)]
+// Graph code indexes several parallel column vectors by the same ordinal.
+#![allow(clippy::needless_range_loop)]
 
 use std::sync::atomic::{AtomicBool, Ordering};
 

@@ -647,7 +647,7 @@ impl NumberSink for EdgeSink<'_> {
             Col::Type => self.snap.edge_type.push(if v < 255 { v as u8 } else { 255 }),
             Col::Name => self.snap.edge_name.push(to_u32(v, "name_or_index")?),
             Col::To => {
-                if v % self.node_fields != 0 {
+                if !v.is_multiple_of(self.node_fields) {
                     return Err(format!(
                         "to_node {v} of edge {} is not a multiple of the node field count {}",
                         self.snap.edge_to.len(),
@@ -774,7 +774,7 @@ fn decode_header(raw: &[u8], offset: u64, snap: &mut HeapSnapshot) -> Result<Hea
         names: etypes,
     };
     let root_index = h.root_index.unwrap_or(0);
-    if root_index % node_fields != 0 {
+    if !root_index.is_multiple_of(node_fields) {
         return Err(SnapshotError::format(offset, "snapshot.root_index is not a multiple of the node field count"));
     }
     Ok(Header {

@@ -35,9 +35,7 @@ fn edge_label(s: &HeapSnapshot, e: u32) -> String {
     let et = &s.edge_types;
     if t == et.element {
         format!("[{name}]")
-    } else if t == et.hidden {
-        format!("{{{name}}}")
-    } else if t == et.internal {
+    } else if t == et.hidden || t == et.internal {
         format!("{{{name}}}")
     } else if t == et.context {
         format!("->{name}")

@@ -142,7 +142,7 @@ fn largest_nodes(s: &HeapSnapshot, a: &Analysis, k: usize) -> Vec<u32> {
     let mut heap: std::collections::BinaryHeap<std::cmp::Reverse<(u64, u32)>> = Default::default();
     for n in 0..s.node_count() {
         let d = a.distances[n];
-        if d < 2 || d >= BASE_SYSTEM_DISTANCE {
+        if !(2..BASE_SYSTEM_DISTANCE).contains(&d) {
             continue;
         }
         let t = Some(s.node_type[n]);
