@@ -27,26 +27,30 @@ try {
 // Cost model of a heap snapshot, measured on Node 20 / V8 11.3 (see
 // docs/near-limit.md): the extra RSS while V8 builds and serializes a snapshot
 // grows with the number of heap objects (snapshot nodes), about 0.5-1.4 KiB per
-// node, not with their bytes. A bare Node process has about 40 000 nodes (about
-// 110 bytes of heap per node); SAFETY covers the heavier end.
+// node, not with their bytes; the file takes about 100 bytes per node. A bare
+// Node process has about 40 000 nodes in about 4 MB of heap. Heap bytes per node
+// range from about 40 (many small strings/objects) to kilobytes (big arrays), and
+// nothing cheap tells them apart before a first snapshot, so until then the
+// estimate assumes the worst (40 bytes); afterwards it uses what that snapshot
+// measured (nodes per heap byte, RSS per node).
 const BYTES_PER_NODE = 1100;
+const MIN_BYTES_PER_NODE = 300;
 const FILE_BYTES_PER_NODE = 100;
 const BASELINE_NODES = 40_000;
-const HEAP_BYTES_PER_BASELINE_NODE = 100;
-// Without a sampling profile we assume the worst: objects of 40 bytes on average.
+const BASELINE_HEAP = 4 * 1024 * 1024;
 const WORST_CASE_BYTES_PER_OBJECT = 40;
 // Write only if needed * SAFETY fits in what is available.
 const SAFETY = 1.25;
-// Fire the 'headroom' trigger while a snapshot still fits this many times over.
-const HEADROOM_TRIGGER = 1.5;
+// The 'headroom' trigger looks this far ahead: it fires while a snapshot fits
+// now but would no longer fit after the heap grows by max(LOOKAHEAD_MIN, heap/4).
+const LOOKAHEAD_MIN = 8 * 1024 * 1024;
 
 const GC_MAJOR = perfConstants.NODE_PERFORMANCE_GC_MAJOR;
 
 let sequence = 0; // process-wide, keeps file names unique across handles
 let lastResortArmed = false;
-// Snapshot nodes that existed before the sampling profiler started (it only
-// sees later allocations).
-let nodesBeforeSampling = BASELINE_NODES;
+// What the last snapshot of this process measured; see estimateCost().
+let calibration = null;
 
 function readVmHWM() {
   try {
@@ -96,27 +100,40 @@ function memoryFigures() {
 }
 
 /**
- * Estimated memory (extra RSS) and file size of a heap snapshot now.
- * `calibration` (bytes of cost per byte of heap, from an earlier snapshot of this
- * process) wins over the model.
+ * Estimated memory (extra RSS, bytes) and file size (bytes) of a heap snapshot
+ * taken now, from the worst case or from the last snapshot's measurements.
  */
-function estimateCost(heapUsed, calibration) {
-  const profile = sampler.estimate(0);
+function estimateCost(heapUsed) {
   let nodes;
+  let perNode;
   let basis;
-  if (profile) {
-    nodes = nodesBeforeSampling + profile.estimatedObjects;
-    basis = 'sampling-heap-profile';
+  if (calibration) {
+    nodes = calibration.nodes + Math.max(0, heapUsed - calibration.heapUsed) / calibration.heapBytesPerNode;
+    perNode = calibration.bytesPerNode;
+    basis = 'previous-snapshot';
   } else {
-    nodes = BASELINE_NODES + Math.ceil(heapUsed / WORST_CASE_BYTES_PER_OBJECT);
+    nodes = BASELINE_NODES + Math.max(0, heapUsed - BASELINE_HEAP) / WORST_CASE_BYTES_PER_OBJECT;
+    perNode = BYTES_PER_NODE;
     basis = 'worst-case';
   }
-  let neededBytes = Math.max(heapUsed, nodes * BYTES_PER_NODE);
-  if (calibration) {
-    neededBytes = Math.ceil(heapUsed * calibration.costPerHeapByte);
-    basis = 'previous-snapshot';
-  }
-  return { neededBytes, fileBytes: nodes * FILE_BYTES_PER_NODE, estimatedNodes: nodes, basis };
+  nodes = Math.ceil(nodes);
+  return { neededBytes: Math.ceil(nodes * perNode), fileBytes: nodes * FILE_BYTES_PER_NODE, estimatedNodes: nodes, basis };
+}
+
+/** Learns from a snapshot just written (see estimateCost). */
+function calibrate(heapUsed, result) {
+  if (!result.nodeCount) return;
+  const measured = result.peakRssDuringWrite !== null ? (result.peakRssDuringWrite - result.rssBefore) / result.nodeCount : 0;
+  calibration = {
+    nodes: result.nodeCount,
+    heapUsed,
+    heapBytesPerNode: Math.max(WORST_CASE_BYTES_PER_OBJECT, heapUsed / result.nodeCount),
+    // Unknown peak (VmHWM did not move): keep the model's figure.
+    // Later writes reuse memory the allocator kept from earlier ones, so they
+    // measure less: keep the largest figure seen.
+    bytesPerNode: Math.max(calibration ? calibration.bytesPerNode : 0, measured > 0 ? Math.max(MIN_BYTES_PER_NODE, measured * 1.2) : BYTES_PER_NODE),
+  };
+  debug('snapshot calibration: %j', calibration);
 }
 
 function diskFreeBytes(dir) {
@@ -218,9 +235,9 @@ function heapFigures() {
 /**
  * Decides whether a snapshot is affordable now. Returns { ok, skipReason?, cost, mem, diskFree }.
  */
-function assess(dir, heapUsed, calibration) {
+function assess(dir, heapUsed) {
   const mem = memoryFigures();
-  const cost = estimateCost(heapUsed, calibration);
+  const cost = estimateCost(heapUsed);
   const diskFree = diskFreeBytes(dir);
   const inCgroup = mem.source === 'cgroup-v1' || mem.source === 'cgroup-v2';
   // cgroup v1/v2 charge the written file's page cache to the group too.
@@ -256,21 +273,30 @@ function commonRecord(date, reason, heap, a, extra) {
   };
 }
 
+function skipMessage(a) {
+  switch (a.skipReason) {
+    case 'insufficient-memory':
+      return `a heap snapshot needs about ${a.memNeeded} bytes of memory; only ${a.mem.availableBytes} are available`;
+    case 'insufficient-disk':
+      return `a heap snapshot file needs about ${Math.ceil(a.cost.fileBytes * SAFETY)} bytes of disk; only ${a.diskFree} are free`;
+    default:
+      return 'maxSnapshots heap snapshots were already written';
+  }
+}
+
 /** Writes the cheap evidence artifact for a skipped snapshot. Returns its path. */
 function writeSkippedArtifact(finalPath, date, reason, heap, a) {
-  const prof = sampler.estimate(25);
+  const prof = sampler.profile(25);
   const record = commonRecord(date, reason, heap, a, {
     kind: 'skipped',
     skipped: {
       reason: a.skipReason,
-      message: a.skipReason === 'insufficient-memory'
-        ? `a heap snapshot needs about ${a.memNeeded} bytes; only ${a.mem.availableBytes} are available`
-        : `a heap snapshot file needs about ${Math.ceil(a.cost.fileBytes * SAFETY)} bytes of disk; only ${a.diskFree} are free`,
+      message: skipMessage(a),
     },
     heapStatistics: v8.getHeapStatistics(),
     heapSpaceStatistics: v8.getHeapSpaceStatistics(),
     topAllocationSites: prof ? prof.topSites : undefined,
-    samplingHeapProfile: prof ? { intervalBytes: prof.intervalBytes, samples: prof.samples, estimatedObjects: prof.estimatedObjects, estimatedBytes: prof.estimatedBytes } : undefined,
+    samplingHeapProfile: prof ? { intervalBytes: prof.intervalBytes, samples: prof.samples, liveBytes: prof.liveBytes } : undefined,
     report: diagnosticReport(),
   });
   return files.writeFileAtomic(finalPath, JSON.stringify(record, null, 1));
@@ -317,11 +343,11 @@ class NearLimitHandle extends EventEmitter {
       dir: path.resolve(opts.dir),
       armed: true,
       busy: false,
-      count: 0,
+      taken: 0, // snapshot attempts (written or failed)
+      evidence: 0, // evidence files for skipped snapshots
       lastArtifactAt: -Infinity,
       lastPostGcHeap: null,
       lastGcAt: 0,
-      calibration: null,
       observer: null,
       timer: null,
       sampling: false,
@@ -340,7 +366,7 @@ class NearLimitHandle extends EventEmitter {
     return this[kState].artifacts.slice();
   }
 
-  /** True until stop() or until maxSnapshots artifacts were written. */
+  /** True until stop(), or until both budgets (maxSnapshots snapshots, maxSnapshots evidence files) are used. */
   get armed() {
     return this[kState].armed;
   }
@@ -417,6 +443,8 @@ class NearLimitHandle extends EventEmitter {
       if (fromGc) {
         s.lastPostGcHeap = heap.used_heap_size;
         s.lastGcAt = now;
+      } else if (s.sampling) {
+        sampler.ensure();
       }
       // Between major GCs, the interval uses the last post-GC figure (used_heap_size
       // includes garbage); if no major GC was seen for a while, the current one.
@@ -432,18 +460,22 @@ class NearLimitHandle extends EventEmitter {
         if (mem.limitBytes && mem.usedBytes > ratio * mem.limitBytes) {
           reason = 'memory-limit';
         } else if ((mem.source === 'cgroup-v1' || mem.source === 'cgroup-v2') && mem.availableBytes !== null) {
-          // Cheap upper bound first; the sampling profile only when it may matter.
-          const upper = (BASELINE_NODES + heap.used_heap_size / 16) * BYTES_PER_NODE * HEADROOM_TRIGGER * SAFETY;
-          if (mem.availableBytes < upper) {
-            const cost = estimateCost(heap.used_heap_size, s.calibration);
-            const need = cost.neededBytes * SAFETY + cost.fileBytes;
-            // Fire while the snapshot still fits; once it no longer does, leave it to
-            // the 'memory-limit'/'heap-limit' triggers to write the evidence file late.
-            if (mem.availableBytes < need * HEADROOM_TRIGGER && mem.availableBytes >= need) reason = 'headroom';
+          const h = heap.used_heap_size;
+          const step = Math.max(LOOKAHEAD_MIN, h / 4);
+          const need = (c) => c.neededBytes * SAFETY + c.fileBytes;
+          // Fire while the snapshot still fits but would not after `step` more bytes;
+          // once it no longer fits, the 'memory-limit'/'heap-limit' triggers write
+          // the evidence file late instead.
+          if (need(estimateCost(h)) <= mem.availableBytes && need(estimateCost(h + step)) > mem.availableBytes - step) {
+            reason = 'headroom';
           }
         }
       }
+      debug('check (%s): heap %d/%d, memory %j -> %s', fromGc ? 'gc' : 'timer', heap.used_heap_size, heap.heap_size_limit,
+        mem && { source: mem.source, used: mem.usedBytes, available: mem.availableBytes }, reason || 'no trigger');
       if (!reason) return;
+      // 'headroom' means "a snapshot still fits": nothing to do once they are used up.
+      if (reason === 'headroom' && s.taken >= s.opts.maxSnapshots) return;
       if (now - s.lastArtifactAt < s.opts.cooldownMs) return;
       this._take(reason, { postGcHeapBytes: postGcHeap, fromGc });
     } catch (e) {
@@ -453,17 +485,10 @@ class NearLimitHandle extends EventEmitter {
 
   _take(reason, trigger) {
     const s = this[kState];
-    s.count++;
+    const max = s.opts.maxSnapshots;
     s.lastArtifactAt = Date.now();
-    if (s.count >= s.opts.maxSnapshots) {
-      // Last one: disarm the observers now; the sampler stays for the artifact.
-      if (s.observer) s.observer.disconnect();
-      if (s.timer) clearInterval(s.timer);
-      s.observer = null;
-      s.timer = null;
-    }
     const finish = () => {
-      if (s.count >= s.opts.maxSnapshots) this.stop();
+      if (s.taken >= max && s.evidence >= max) this.stop();
     };
     const date = new Date();
     const n = ++sequence;
@@ -471,14 +496,21 @@ class NearLimitHandle extends EventEmitter {
     try {
       dir = files.ensureDir(s.dir);
     } catch (e) {
+      if (s.taken < max) s.taken++;
+      else s.evidence++;
       this._fail(e);
       finish();
       return;
     }
     const heap = heapFigures();
-    const a = assess(dir, heap.usedHeapSize, s.calibration);
+    const a = assess(dir, heap.usedHeapSize);
+    if (a.ok && s.taken >= max) {
+      a.ok = false;
+      a.skipReason = 'max-snapshots';
+    }
     const base = path.join(dir, baseName(date, n));
     if (!a.ok) {
+      s.evidence++;
       let artifactPath = null;
       try {
         artifactPath = writeSkippedArtifact(base + '.json', date, reason, heap, a);
@@ -497,6 +529,7 @@ class NearLimitHandle extends EventEmitter {
       finish();
       return;
     }
+    s.taken++;
     let result;
     const snapshotPath = base + '.heapsnapshot';
     try {
@@ -506,9 +539,7 @@ class NearLimitHandle extends EventEmitter {
       finish();
       return;
     }
-    if (result.peakRssDuringWrite !== null && heap.usedHeapSize > 0) {
-      s.calibration = { costPerHeapByte: ((result.peakRssDuringWrite - result.rssBefore) / heap.usedHeapSize) * 1.1 };
-    }
+    calibrate(heap.usedHeapSize, result);
     const compress = s.opts.compress === 'gzip';
     const sidecarPath = base + '.json';
     try {
@@ -578,11 +609,7 @@ class NearLimitHandle extends EventEmitter {
   _arm() {
     const s = this[kState];
     if (s.opts.sampleHeap) {
-      const wasActive = sampler.active();
       s.sampling = sampler.acquire(s.opts.samplingIntervalBytes);
-      if (s.sampling && !wasActive) {
-        nodesBeforeSampling = Math.max(BASELINE_NODES, Math.ceil(v8.getHeapStatistics().used_heap_size / HEAP_BYTES_PER_BASELINE_NODE));
-      }
     }
     try {
       const obs = new PerformanceObserver((list) => {
@@ -600,6 +627,8 @@ class NearLimitHandle extends EventEmitter {
     }
     s.timer = setInterval(() => this._check(false), s.opts.intervalMs);
     s.timer.unref();
+    // First look right away: in a small container the first snapshot may be due now.
+    setTimeout(() => this._check(false), 0).unref();
     if (s.opts.lastResort && !lastResortArmed && typeof v8.setHeapSnapshotNearHeapLimit === 'function' && this._lastResortUseful()) {
       try {
         v8.setHeapSnapshotNearHeapLimit(1);
@@ -657,7 +686,7 @@ function writeSnapshot(target) {
   const dir = files.ensureDir(path.dirname(finalPath));
   finalPath = path.join(dir, path.basename(finalPath));
   const heap = heapFigures();
-  const a = assess(dir, heap.usedHeapSize, null);
+  const a = assess(dir, heap.usedHeapSize);
   const sidecarPath = sidecarPathFor(finalPath);
   if (!a.ok) {
     const artifactPath = writeSkippedArtifact(sidecarPath, date, 'manual', heap, a);
@@ -668,6 +697,7 @@ function writeSnapshot(target) {
     throw err;
   }
   const result = writeSnapshotFile(finalPath);
+  calibrate(heap.usedHeapSize, result);
   const record = commonRecord(date, 'manual', heap, a, {
     kind: 'heapsnapshot',
     snapshot: path.basename(finalPath),

@@ -10,7 +10,7 @@ const DEFAULTS = Object.freeze({
   intervalMs: 1_000,
   lastResort: 'auto',
   sampleHeap: true,
-  samplingIntervalBytes: 65_536,
+  samplingIntervalBytes: 32_768, // V8's default; the profiler is shared per isolate
   onSnapshot: undefined,
   onSkipped: undefined,
   onError: undefined,

@@ -1,10 +1,10 @@
 'use strict';
 // V8's sampling heap profiler through an in-process inspector session. It
 // samples about one allocation per `intervalBytes` and keeps only samples whose
-// objects are still alive, so at any time it can estimate how many live objects
-// (and which allocation sites) were allocated since it started, at a low cost.
-// Used to estimate the cost of a heap snapshot (which grows with the number of
-// objects, not with their bytes) and for the cheap evidence artifact.
+// objects are still alive, so at any time it tells which functions allocated
+// the live memory (since it started), at a low cost.
+// Its top allocation sites go into the evidence file written when a snapshot is
+// not affordable.
 
 const debug = require('util').debuglog('leakguard');
 
@@ -33,7 +33,12 @@ function post(method, params) {
   return result;
 }
 
-/** Starts sampling (shared by all users). Returns false if unavailable. */
+/**
+ * Starts sampling (shared by all users). Returns false if unavailable.
+ * V8 has one sampling heap profiler per isolate, shared by every inspector
+ * session: another session (a debugger, or another part of leakguard) may stop
+ * it; ensure() restarts it.
+ */
 function acquire(intervalBytes) {
   if (!inspector || typeof inspector.Session !== 'function') return false;
   if (session) {
@@ -76,64 +81,58 @@ function release() {
 }
 
 /**
- * Reads the current sampling profile. Returns null if not sampling, else
- * { intervalBytes, samples, estimatedObjects, estimatedBytes, topSites[] }.
- * Object counts are unbiased: a sample of `size` bytes stands for
- * 1 / (1 - exp(-size / interval)) objects.
+ * Restarts sampling if someone stopped it (startSampling is a no-op while it
+ * runs). Cheap: one in-process inspector call.
  */
-function estimate(topN = 15) {
-  if (!session) return null;
-  let profile;
+function ensure() {
+  if (!session) return;
   try {
-    profile = post('HeapProfiler.getSamplingProfile', {}).profile;
+    post('HeapProfiler.startSampling', { samplingInterval: session.intervalBytes });
+  } catch (e) {
+    debug('startSampling failed: %s', e && e.message);
+  }
+}
+
+/**
+ * Reads the current sampling profile. Returns null if not sampling, else
+ * { intervalBytes, samples, liveBytes, topSites[] } where liveBytes and each
+ * site's selfSizeBytes are V8's scaled estimates of the live bytes allocated
+ * (since sampling started) by that function.
+ */
+function profile(topN = 15) {
+  if (!session) return null;
+  let prof;
+  try {
+    prof = post('HeapProfiler.getSamplingProfile', {}).profile;
   } catch (e) {
     debug('getSamplingProfile failed: %s', e && e.message);
+    ensure();
     return null;
   }
-  const interval = session.intervalBytes;
-  const weight = (size) => 1 / (1 - Math.exp(-size / interval));
-  const countByNode = new Map();
-  let estimatedObjects = 0;
-  let estimatedBytes = 0;
-  for (const s of profile.samples || []) {
-    const w = weight(s.size);
-    estimatedObjects += w;
-    estimatedBytes += w * s.size;
-    countByNode.set(s.nodeId, (countByNode.get(s.nodeId) || 0) + w);
-  }
-  // Aggregate by allocation site (function + location).
   const sites = new Map();
-  const stack = profile.head ? [profile.head] : [];
+  let liveBytes = 0;
+  const stack = prof.head ? [prof.head] : [];
   while (stack.length) {
     const node = stack.pop();
     if (node.children) for (const c of node.children) stack.push(c);
     if (!node.selfSize) continue;
+    liveBytes += node.selfSize;
     const cf = node.callFrame || {};
     const name = cf.functionName || '(anonymous)';
     const key = `${name}\0${cf.url}\0${cf.lineNumber}`;
     let site = sites.get(key);
     if (!site) {
-      site = { name, url: cf.url || '', line: (cf.lineNumber ?? -1) + 1, selfSizeBytes: 0, estimatedCount: 0 };
+      site = { name, url: cf.url || '', line: (cf.lineNumber ?? -1) + 1, selfSizeBytes: 0 };
       sites.set(key, site);
     }
     site.selfSizeBytes += node.selfSize;
-    site.estimatedCount += countByNode.get(node.id) || 0;
   }
-  const topSites = [...sites.values()]
-    .sort((a, b) => b.selfSizeBytes - a.selfSizeBytes)
-    .slice(0, topN)
-    .map((s) => ({ ...s, selfSizeBytes: Math.round(s.selfSizeBytes), estimatedCount: Math.round(s.estimatedCount) }));
-  return {
-    intervalBytes: interval,
-    samples: (profile.samples || []).length,
-    estimatedObjects: Math.round(estimatedObjects),
-    estimatedBytes: Math.round(estimatedBytes),
-    topSites,
-  };
+  const topSites = [...sites.values()].sort((a, b) => b.selfSizeBytes - a.selfSizeBytes).slice(0, topN);
+  return { intervalBytes: session.intervalBytes, samples: (prof.samples || []).length, liveBytes, topSites };
 }
 
 function active() {
   return session !== null;
 }
 
-module.exports = { acquire, release, estimate, active };
+module.exports = { acquire, release, ensure, profile, active };
