@@ -16,7 +16,12 @@ try {
   inspector = require('node:inspector');
 } catch { /* Node built without inspector */ }
 
-const SAMPLING_INTERVAL = 32 * 1024; // bytes between samples (V8's default is 32 KiB)
+const SAMPLING_INTERVAL = 64 * 1024; // bytes between samples (V8's default is 32 KiB)
+// Building the profile blocks the thread for a time that grows with the heap
+// (~100 ms at 70 MB here), so it is taken at most this often, right after a major GC
+// when one comes (the profile then holds what survived, not garbage).
+const MIN_GAP_MS = 10000;
+const FIRST_AFTER_MS = 3000;
 const MAX_SITES = 32;
 
 function isBufferFrame(cf) {
@@ -43,6 +48,34 @@ class HeapSites {
     this.session = null;
     this.active = false;
     this.failed = false;
+    this.startedAt = 0;
+    this.lastAt = 0;
+    this.latest = null; // sites of the newest profile not yet handed to the detector
+    this.collections = 0;
+    this.lastCostMs = 0;
+  }
+
+  /** True when a profile may be taken now (`force`: even without a fresh major GC). */
+  due(now, force) {
+    if (!this.active) return false;
+    if (this.lastAt === 0) return now - this.startedAt >= (force ? 2 * FIRST_AFTER_MS : FIRST_AFTER_MS);
+    return now - this.lastAt >= (force ? 2 * MIN_GAP_MS : MIN_GAP_MS);
+  }
+
+  /** Takes a profile and keeps its sites for the next tick. */
+  capture(now) {
+    const t0 = process.hrtime.bigint();
+    this.latest = this.collect();
+    this.lastAt = now;
+    this.collections++;
+    this.lastCostMs = Number(process.hrtime.bigint() - t0) / 1e6;
+  }
+
+  /** The sites of a profile taken since the last call, or null. */
+  take() {
+    const l = this.latest;
+    this.latest = null;
+    return l;
   }
 
   get available() {
@@ -61,6 +94,8 @@ class HeapSites {
         }
       });
       this.active = !this.failed;
+      this.startedAt = Date.now();
+      this.lastAt = 0;
     });
   }
 

@@ -7,8 +7,9 @@ const { guard } = require('./debug');
 const MAJOR = constants.NODE_PERFORMANCE_GC_MAJOR;
 
 class MemorySampler {
-  constructor(detector) {
+  constructor(detector, onMajorGc) {
     this.detector = detector;
+    this.onMajorGc = onMajorGc;
     this.majorGcs = 0;
     this.observer = null;
   }
@@ -24,6 +25,7 @@ class MemorySampler {
         if (major) {
           this.majorGcs++;
           this.sample(true);
+          if (this.onMajorGc) this.onMajorGc();
         }
       });
     });

@@ -38,8 +38,11 @@ class Monitor extends EventEmitter {
       heapLimit: v8.getHeapStatistics().heap_size_limit,
       memoryLimit: memoryLimit(),
     });
-    this.memory = new MemorySampler(this.detector);
     this.heapSites = new HeapSites();
+    this.memory = new MemorySampler(this.detector, () => {
+      const now = Date.now();
+      if (this.heapSites.due(now, false)) this.heapSites.capture(now);
+    });
     this.heapIdle = 0;
     this.timer = null;
     this.running = false;
@@ -47,6 +50,7 @@ class Monitor extends EventEmitter {
     this.lastTickMs = 0;
     this.findingsOpened = 0;
     this.listenerErrors = 0;
+    this.tickPhasesMs = {};
   }
 
   _start() {
@@ -68,13 +72,24 @@ class Monitor extends EventEmitter {
     if (!this.running) return null;
     const t0 = process.hrtime.bigint();
     let result = null;
+    const phases = this.tickPhasesMs;
+    let tp = t0;
+    const lap = (name) => {
+      const now = process.hrtime.bigint();
+      phases[name] = Number(now - tp) / 1e6;
+      tp = now;
+    };
     guard('tick', () => {
       const samples = [];
       emitters.collect(samples);
+      lap('emitters');
       timers.collect(samples);
       streams.collect(samples);
       if (this.options.handles) this._collectHandles(samples);
-      const sites = this.heapSites.active ? this.heapSites.collect() : null;
+      lap('timersStreamsHandles');
+      if (this.heapSites.due(Date.now(), true)) this.heapSites.capture(Date.now());
+      const sites = this.heapSites.take();
+      lap('heapSites');
       if (sites) {
         samples.push({ kind: 'heap', target: 'heapUsed', sites: sites.heap });
         samples.push({ kind: 'arrayBuffers', target: 'arrayBuffers', sites: sites.buffers });
@@ -82,6 +97,7 @@ class Monitor extends EventEmitter {
       }
       this.memory.sample(false);
       result = this.detector.tick(Date.now(), samples);
+      lap('detector');
       this.ticks++;
       this._manageHeapSites(result);
     });
@@ -169,8 +185,11 @@ class Monitor extends EventEmitter {
       leakguard: {
         ticks: this.ticks,
         lastTickMs: this.lastTickMs,
+        lastTickPhasesMs: { ...this.tickPhasesMs },
         findingsOpened: this.findingsOpened,
         heapSampling: this.heapSites.active,
+        heapProfiles: this.heapSites.collections,
+        lastHeapProfileMs: this.heapSites.lastCostMs,
         hookErrors: hookErrorCount(),
         listenerErrors: this.listenerErrors,
         detector: this.detector.stats(),

@@ -328,7 +328,8 @@ pub fn assess(points: &[Point2], history_max: f64, rule: KindRule, min_level: f6
     let slope = theil_sen(&ts, &vs);
     let mut resid: Vec<f64> = ts.iter().zip(&vs).map(|(t, v)| v - slope * t).collect();
     let intercept = median(&mut resid);
-    let baseline = intercept + slope * ts[0];
+    // Fitted value at the window start; never negative (counts and bytes are not).
+    let baseline = (intercept + slope * ts[0]).max(0.0);
     let span = ts[n - 1] - ts[0];
     let growth = slope * span;
     let last = vs[n - 1];
@@ -630,7 +631,7 @@ impl Detector {
             if a.suspect && key.0.is_memory() && !out.suspects.contains(&key.0) {
                 out.suspects.push(key.0);
             }
-            if !has_finding && warm && a.rising {
+            if !has_finding && warm && a.rising && !self.explained_by_other(key.0, a.slope) {
                 let id = self.next_id;
                 self.next_id += 1;
                 let s = self.series.get_mut(&key).expect("series exists");
@@ -664,6 +665,37 @@ impl Detector {
             out.suspects.sort_by_key(|k| k.index());
         }
         out
+    }
+
+    /// Memory kinds overlap: `external` includes `arrayBuffers`, and `rss` includes the
+    /// heap and external memory. A series whose growth another rising memory series
+    /// already explains does not open its own finding: rss opens only for native growth
+    /// (heap and external flat), external only when it outgrows arrayBuffers.
+    fn explained_by_other(&self, kind: Kind, slope: f64) -> bool {
+        let growing = |k: Kind, target: &str| -> f64 {
+            let Some(s) = self.series.get(&(k, target.to_string())) else { return 0.0 };
+            if let Some(f) = &s.finding {
+                return f.slope.max(0.0);
+            }
+            let pts: Vec<Point2> = s.points.iter().map(|p| (p.t, p.v)).collect();
+            match assess(&pts, s.evicted_max, self.cfg.rule(k), s.min_level, &self.cfg) {
+                Some(a) if a.suspect => a.slope.max(0.0),
+                Some(_) => 0.0,
+                // Too few floor points yet (major GCs are rarer than ticks): the raw slope.
+                None => match (pts.first(), pts.last()) {
+                    (Some(a), Some(b)) if b.0 > a.0 => ((b.1 - a.1) / (b.0 - a.0)).max(0.0),
+                    _ => 0.0,
+                },
+            }
+        };
+        match kind {
+            Kind::External => growing(Kind::ArrayBuffers, "arrayBuffers") >= 0.5 * slope,
+            Kind::Rss => {
+                let explained = growing(Kind::Heap, "heapUsed") + growing(Kind::External, "external");
+                explained >= 0.3 * slope
+            }
+            _ => false,
+        }
     }
 
     fn finding_of(&self, s: &Series, _now: f64) -> Finding {
@@ -827,7 +859,7 @@ fn message(
         Kind::Heap => "post-GC heapUsed".to_string(),
         Kind::External => "post-GC external memory".to_string(),
         Kind::ArrayBuffers => "post-GC arrayBuffers memory".to_string(),
-        Kind::Rss => "rss (native memory)".to_string(),
+        Kind::Rss => "rss with flat heap and external memory (native memory: an addon, zlib, threads, or allocator fragmentation)".to_string(),
     };
     let rate = if unit == "bytes" { fmt_value(unit, per_min) } else { format!("{per_min:.0}") };
     let mut m = format!(
@@ -1030,6 +1062,47 @@ mod tests {
             opened |= d.tick(T0 + i as f64 * 1000.0, vec![]).opened.iter().any(|f| f.kind == Kind::Heap);
         }
         assert!(opened);
+    }
+
+    #[test]
+    fn rss_growth_explained_by_heap_is_not_reported_as_native() {
+        let mut d = det();
+        let mut kinds = Vec::new();
+        for i in 0..60 {
+            let heap = 20.0 * MIB + i as f64 * MIB;
+            let m = MemorySample { heap_used: heap, external: MIB, array_buffers: MIB, rss: 60.0 * MIB + 1.5 * i as f64 * MIB };
+            d.observe_memory(m, true);
+            kinds.extend(d.tick(T0 + i as f64 * 1000.0, vec![]).opened.into_iter().map(|f| f.kind));
+        }
+        assert!(kinds.contains(&Kind::Heap));
+        assert!(!kinds.contains(&Kind::Rss), "{kinds:?}");
+    }
+
+    #[test]
+    fn native_rss_growth_with_flat_heap_is_reported() {
+        let mut d = det();
+        let mut opened = Vec::new();
+        for i in 0..60 {
+            let m = MemorySample { heap_used: 20.0 * MIB, external: MIB, array_buffers: MIB, rss: 60.0 * MIB + 4.0 * i as f64 * MIB };
+            d.observe_memory(m, true);
+            opened.extend(d.tick(T0 + i as f64 * 1000.0, vec![]).opened);
+        }
+        let f = opened.iter().find(|f| f.kind == Kind::Rss).expect("native growth must be reported");
+        assert!(f.message.contains("native memory"), "{}", f.message);
+        assert!(opened.iter().all(|f| f.kind == Kind::Rss));
+    }
+
+    #[test]
+    fn external_growth_explained_by_array_buffers_is_one_finding() {
+        let mut d = det();
+        let mut kinds = Vec::new();
+        for i in 0..60 {
+            let ab = MIB + i as f64 * MIB;
+            let m = MemorySample { heap_used: 20.0 * MIB, external: ab + 2.0 * MIB, array_buffers: ab, rss: 200.0 * MIB };
+            d.observe_memory(m, true);
+            kinds.extend(d.tick(T0 + i as f64 * 1000.0, vec![]).opened.into_iter().map(|f| f.kind));
+        }
+        assert_eq!(kinds, vec![Kind::ArrayBuffers]);
     }
 
     #[test]

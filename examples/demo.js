@@ -1,0 +1,132 @@
+#!/usr/bin/env node
+'use strict';
+// The main job: start examples/leaky-server.js with leakguard, drive real HTTP load on
+// 127.0.0.1 with autocannon, and print what leakguard found.
+//
+//   npm run demo                      # all four leaks on, ~30 s
+//   npm run demo -- --healthy         # same server, leaks off: expect no finding
+//   npm run demo -- --duration 15 --json
+const path = require('node:path');
+const { fork } = require('node:child_process');
+const { parseArgs } = require('node:util');
+const autocannon = require('autocannon');
+
+const { values: args } = parseArgs({
+  options: {
+    healthy: { type: 'boolean', default: false },
+    duration: { type: 'string', default: '30' },
+    connections: { type: 'string', default: '20' },
+    'interval-ms': { type: 'string', default: '1000' },
+    'warmup-ms': { type: 'string', default: '5000' },
+    json: { type: 'boolean', default: false },
+  },
+});
+
+const duration = Number(args.duration);
+const log = args.json ? () => {} : (s) => process.stdout.write(s);
+
+function fmtBytes(b) {
+  const a = Math.abs(b);
+  if (a >= 1 << 20) return `${(b / (1 << 20)).toFixed(1)} MiB`;
+  if (a >= 1024) return `${(b / 1024).toFixed(1)} KiB`;
+  return `${Math.round(b)} B`;
+}
+
+function fmtRate(f) {
+  return f.unit === 'bytes' ? `+${fmtBytes(f.growthPerMinute)}/min` : `+${Math.round(f.growthPerMinute)} ${f.unit}/min`;
+}
+
+function fmtDuration(ms) {
+  if (ms == null) return 'n/a';
+  const s = ms / 1000;
+  if (s < 120) return `${s.toFixed(0)} s`;
+  if (s < 7200) return `${(s / 60).toFixed(0)} min`;
+  return `${(s / 3600).toFixed(1)} h`;
+}
+
+function request(child, type) {
+  return new Promise((resolve) => {
+    const onMsg = (msg) => {
+      if (msg && msg.type === type) {
+        child.off('message', onMsg);
+        resolve(msg);
+      }
+    };
+    child.on('message', onMsg);
+    child.send({ type });
+  });
+}
+
+async function main() {
+  const leaks = args.healthy ? 'none' : 'listener,interval,cache,buffers';
+  const child = fork(path.join(__dirname, 'leaky-server.js'), [
+    '--leaks', leaks, '--interval-ms', args['interval-ms'], '--warmup-ms', args['warmup-ms'],
+  ], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: process.env.DEMO_EXEC_ARGV ? process.env.DEMO_EXEC_ARGV.split(' ') : [] });
+  const live = [];
+  child.on('message', (msg) => {
+    if (msg.type === 'leak') live.push({ at: Date.now(), finding: msg.finding });
+  });
+  const { port } = await new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`leaky-server exited with code ${code}`)));
+    child.on('message', (msg) => msg.type === 'listening' && resolve(msg));
+  });
+  log(`leaky-server on http://127.0.0.1:${port}, leaks: ${leaks}; autocannon for ${duration} s with ${args.connections} connections\n`);
+
+  const started = Date.now();
+  const instance = autocannon({ url: `http://127.0.0.1:${port}/api/items`, connections: Number(args.connections), duration });
+  let requests = 0;
+  instance.on('response', () => { requests++; });
+  const progress = setInterval(() => {
+    const s = (Date.now() - started) / 1000;
+    log(`\r[${s.toFixed(0).padStart(3)}/${duration} s] ${requests.toLocaleString('en-US')} requests, ${Math.round(requests / s).toLocaleString('en-US')} req/s, findings so far: ${live.length}   `);
+  }, 1000);
+  const result = await instance;
+  clearInterval(progress);
+  log('\n');
+
+  const { report, served } = await request(child, 'report');
+  child.send({ type: 'stop' });
+
+  const out = {
+    healthy: args.healthy,
+    durationS: duration,
+    requests: result.requests.total,
+    served,
+    rps: Math.round(result.requests.average),
+    latencyP99Ms: result.latency.p99,
+    findings: report.findings,
+    detectedAfterMs: Object.fromEntries(live.map((l) => [`${l.finding.kind}:${l.finding.target}`, l.at - started])),
+    leakguard: report.leakguard,
+    memory: { heapUsed: report.memory.heapUsed, arrayBuffers: report.memory.arrayBuffers, rss: report.memory.rss },
+  };
+  if (args.json) {
+    process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+    return;
+  }
+  log(`\n${out.requests.toLocaleString('en-US')} requests (${out.rps.toLocaleString('en-US')} req/s, p99 ${out.latencyP99Ms} ms)\n`);
+  if (report.findings.length === 0) {
+    log('\nleakguard: no leak found.\n');
+  } else {
+    log(`\nleakguard: ${report.findings.length} leak finding(s)\n`);
+    for (const f of report.findings) {
+      const unitFmt = (v) => (f.unit === 'bytes' ? fmtBytes(v) : `${Math.round(v)} ${f.unit}`);
+      log(`\n  ${f.kind.padEnd(12)} ${f.target}\n`);
+      log(`    growth       ${fmtRate(f)}  (${unitFmt(f.baseline)} -> ${unitFmt(f.current)}, confidence ${(f.confidence * 100).toFixed(1)}%)\n`);
+      log(`    detected     ${fmtDuration(out.detectedAfterMs[`${f.kind}:${f.target}`])} after load started\n`);
+      if (f.timeToLimitMs != null) log(`    limit in     ~${fmtDuration(f.timeToLimitMs)} at this rate\n`);
+      f.sites.slice(0, 3).forEach((s, i) => {
+        const [first, ...rest] = s.stack.split('\n');
+        const n = f.unit === 'bytes' ? `${fmtBytes(s.count)} sampled` : `${Math.round(s.count)} live`;
+        log(`    ${i === 0 ? 'sites' : '     '}        ${first}  (${n})${rest.length ? `  <- ${rest[0]}` : ''}\n`);
+      });
+    }
+  }
+  const own = report.leakguard;
+  log(`\nleakguard itself: ${own.ticks} ticks, last tick ${own.lastTickMs.toFixed(2)} ms, ${own.detector.series} series, ~${fmtBytes(own.detector.approxBytes)} detector state, ${own.hookErrors} hook errors\n`);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
