@@ -82,7 +82,9 @@ async function runAsync(signal, start) {
   const onAbort = () => token.cancel();
   if (signal) signal.addEventListener('abort', onAbort, { once: true });
   try {
-    return await start(token);
+    const result = await start(token);
+    if (signal && signal.aborted) throw abortError(signal);
+    return result;
   } catch (err) {
     if (signal && signal.aborted) throw abortError(signal);
     throw wrapError(err);
