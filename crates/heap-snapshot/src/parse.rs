@@ -192,8 +192,23 @@ impl HeapSnapshot {
 
     /// Reads a snapshot from an in-memory JSON text (tests and small inputs).
     pub fn from_slice(data: &[u8]) -> Result<HeapSnapshot> {
+        Self::from_slice_buffered(data, BUF_SIZE)
+    }
+
+    /// [`HeapSnapshot::from_slice`] with a given read buffer size (tests buffer boundaries).
+    #[doc(hidden)]
+    pub fn from_slice_buffered(data: &[u8], buffer: usize) -> Result<HeapSnapshot> {
         let counter = Arc::new(AtomicU64::new(0));
-        let mut src = Source::new(Box::new(std::io::Cursor::new(data.to_vec())), counter, data.len() as u64);
+        // Small reads, so that tokens are cut at every possible place.
+        struct Trickle(std::io::Cursor<Vec<u8>>, usize);
+        impl Read for Trickle {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                let n = buf.len().min(self.1);
+                self.0.read(&mut buf[..n])
+            }
+        }
+        let r = Box::new(Trickle(std::io::Cursor::new(data.to_vec()), buffer));
+        let mut src = Source::with_buffer(r, counter, data.len() as u64, buffer);
         parse(&mut src, data.len() as u64, ParseOptions::default(), &mut Control::none())
     }
 }
@@ -246,7 +261,10 @@ struct Source {
 
 impl Source {
     fn new(r: Box<dyn Read>, raw_read: Arc<AtomicU64>, raw_total: u64) -> Self {
-        Source { r, buf: vec![0; BUF_SIZE], pos: 0, len: 0, base: 0, eof: false, raw_read, raw_total, next_report: 0 }
+        Self::with_buffer(r, raw_read, raw_total, BUF_SIZE)
+    }
+    fn with_buffer(r: Box<dyn Read>, raw_read: Arc<AtomicU64>, raw_total: u64, size: usize) -> Self {
+        Source { r, buf: vec![0; size.max(1)], pos: 0, len: 0, base: 0, eof: false, raw_read, raw_total, next_report: 0 }
     }
     #[inline]
     fn offset(&self) -> u64 {
@@ -257,27 +275,39 @@ impl Source {
         if self.pos < self.len {
             return Ok(true);
         }
+        self.fill_keep(ctl)
+    }
+
+    /// Moves the unconsumed bytes `pos..len` to the front of the buffer and reads
+    /// more after them. Returns false when nothing more could be read.
+    fn fill_keep(&mut self, ctl: &mut Control<'_>) -> Result<bool> {
         if self.eof {
             return Ok(false);
         }
-        self.base += self.len as u64;
+        let keep = self.len - self.pos;
+        if keep == self.buf.len() {
+            // A single token longer than the buffer: grow it.
+            self.buf.resize(self.buf.len() * 2, 0);
+        }
+        self.buf.copy_within(self.pos..self.len, 0);
+        self.base += self.pos as u64;
         self.pos = 0;
-        self.len = 0;
+        self.len = keep;
         loop {
-            match self.r.read(&mut self.buf) {
+            match self.r.read(&mut self.buf[keep..]) {
                 Ok(0) => {
                     self.eof = true;
                     return Ok(false);
                 }
                 Ok(n) => {
-                    self.len = n;
+                    self.len = keep + n;
                     break;
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(e) => {
                     // A corrupt gzip stream surfaces as InvalidInput/InvalidData.
                     if matches!(e.kind(), std::io::ErrorKind::InvalidData | std::io::ErrorKind::InvalidInput) {
-                        return Err(SnapshotError::format(self.base, format!("cannot decompress: {e}")));
+                        return Err(SnapshotError::format(self.base + keep as u64, format!("cannot decompress: {e}")));
                     }
                     return Err(SnapshotError::io(e));
                 }
@@ -495,69 +525,88 @@ impl Source {
     }
 
     /// Scans an array of non-negative integers, handing each to `sink`.
+    ///
+    /// Works on buffer windows that end after a separator, so that every number in
+    /// a window is complete; a number cut by the buffer end is carried over.
     fn read_numbers<S: NumberSink>(&mut self, ctl: &mut Control<'_>, sink: &mut S, what: &str) -> Result<()> {
         self.expect(ctl, b'[', what)?;
-        let mut acc: u64 = 0;
-        let mut in_num = false;
         let mut need_value = false; // after a comma
         let mut any = false;
         loop {
             if self.pos >= self.len && !self.fill(ctl)? {
                 return Err(self.eof_error(what));
             }
-            let mut i = self.pos;
-            let end = self.len;
-            while i < end {
-                let b = self.buf[i];
-                let d = b.wrapping_sub(b'0');
-                if d < 10 {
-                    if acc > (1u64 << 56) {
-                        self.pos = i;
-                        return Err(SnapshotError::format(self.offset(), format!("number too large in {what}")));
+            // The window ends after the last non-digit byte.
+            let safe = match self.buf[self.pos..self.len].iter().rposition(|b| !b.is_ascii_digit()) {
+                Some(k) => self.pos + k + 1,
+                None => {
+                    // Only digits left in the buffer: read more behind them.
+                    if !self.fill_keep(ctl)? {
+                        self.pos = self.len;
+                        return Err(self.eof_error(what));
                     }
-                    acc = acc * 10 + d as u64;
-                    in_num = true;
-                    i += 1;
                     continue;
                 }
-                if in_num {
-                    if let Err(msg) = sink.push(acc) {
-                        self.pos = i;
-                        return Err(SnapshotError::format(self.offset(), format!("{what}: {msg}")));
+            };
+            let base = self.offset() - self.pos as u64;
+            let s = &self.buf[..safe];
+            let mut i = self.pos;
+            while i < safe {
+                let b = s[i];
+                if b.is_ascii_digit() {
+                    let start = i;
+                    let mut v = (b - b'0') as u64;
+                    i += 1;
+                    while i < safe {
+                        let d = s[i].wrapping_sub(b'0');
+                        if d >= 10 {
+                            break;
+                        }
+                        v = v * 10 + d as u64;
+                        i += 1;
                     }
-                    acc = 0;
-                    in_num = false;
+                    if i - start > 15 {
+                        return Err(SnapshotError::format(base + start as u64, format!("number too large in {what}")));
+                    }
+                    if let Err(msg) = sink.push(v) {
+                        return Err(SnapshotError::format(base + start as u64, format!("{what}: {msg}")));
+                    }
                     need_value = false;
                     any = true;
+                    continue;
                 }
                 match b {
                     b',' => {
                         if need_value || !any {
-                            self.pos = i;
-                            return Err(SnapshotError::format(self.offset(), format!("missing number in {what}")));
+                            return Err(SnapshotError::format(base + i as u64, format!("missing number in {what}")));
                         }
                         need_value = true;
                     }
                     b' ' | b'\n' | b'\r' | b'\t' => {}
                     b']' => {
                         if need_value {
-                            self.pos = i;
-                            return Err(SnapshotError::format(self.offset(), format!("missing number in {what}")));
+                            return Err(SnapshotError::format(base + i as u64, format!("missing number in {what}")));
                         }
                         self.pos = i + 1;
                         return Ok(());
                     }
                     other => {
-                        self.pos = i;
                         return Err(SnapshotError::format(
-                            self.offset(),
+                            base + i as u64,
                             format!("expected a non-negative integer in {what}, found {}", show_byte(other)),
                         ));
                     }
                 }
                 i += 1;
             }
-            self.pos = end;
+            self.pos = safe;
+            if safe < self.len {
+                // A number continues past the buffer end: keep its digits.
+                if !self.fill_keep(ctl)? {
+                    self.pos = self.len;
+                    return Err(self.eof_error(what));
+                }
+            }
         }
     }
 }

@@ -363,3 +363,30 @@ fn cancellation_stops_work() {
     let e = Analysis::compute(&s, &mut Control::new(Some(&flag), None)).unwrap_err();
     assert!(e.is_cancelled());
 }
+
+#[test]
+fn buffer_boundaries_anywhere_give_the_same_graph() {
+    let j = sample().replace(",", " ,\n").replace("\"A\"", "\"A\\u00e9 long name to cut\"");
+    let want = HeapSnapshot::from_slice(j.as_bytes()).unwrap();
+    for size in 1..48 {
+        let got = HeapSnapshot::from_slice_buffered(j.as_bytes(), size).unwrap();
+        assert_eq!(got.node_id, want.node_id, "buffer {size}");
+        assert_eq!(got.edge_to, want.edge_to, "buffer {size}");
+        assert_eq!(got.edge_name, want.edge_name, "buffer {size}");
+        assert_eq!(got.node_self_size, want.node_self_size, "buffer {size}");
+        assert_eq!(got.strings.get(3), want.strings.get(3), "buffer {size}");
+    }
+    assert_eq!(want.node_name_str(3), "A\u{e9} long name to cut");
+    // Errors report the same offset whatever the buffer size.
+    let cut = &j.as_bytes()[..j.find("\"edges\"").unwrap() + 30];
+    let e0 = HeapSnapshot::from_slice(cut).unwrap_err().to_string();
+    for size in [1, 2, 3, 7, 16] {
+        assert_eq!(HeapSnapshot::from_slice_buffered(cut, size).unwrap_err().to_string(), e0);
+    }
+    let bad = j.replacen("\"edges\":[", "\"edges\":[12x", 1);
+    let off = bad.find("12x").unwrap() + 2;
+    for size in [1, 2, 5, 1024] {
+        let e = HeapSnapshot::from_slice_buffered(bad.as_bytes(), size).unwrap_err().to_string();
+        assert!(e.contains(&format!("at byte {off}")) && e.contains("found 'x'"), "{size}: {e}");
+    }
+}
