@@ -17,6 +17,7 @@ const { guard } = require('./debug');
 const MAX_EMITTERS = 10000;
 const MAX_SCAN = 4096; // listeners mapped to sites per series per tick
 const MIN_PUSH = 2; // series below this count are not sent unless already known
+const AGE_TICKS = 5; // a listener present this many ticks after it was added counts as aged
 
 const kEntry = Symbol('leakguard.emitterEntry');
 
@@ -26,6 +27,7 @@ const byEmitter = new WeakMap(); // emitter -> Entry
 const listenerSites = new WeakMap(); // listener fn -> { stack, weight }
 const sampler = new Sampler(200);
 let droppedEmitters = 0;
+let tickNo = 0;
 let onRemoved = null; // (entry) => void, set by the monitor
 
 const registry = new FinalizationRegistry((id) => {
@@ -84,7 +86,7 @@ function recordSite(listener, skipFn) {
     prev.weight += weight;
     prev.adds++;
   } else {
-    listenerSites.set(listener, { stack, weight, adds: 1 });
+    listenerSites.set(listener, { stack, weight, adds: 1, born: tickNo });
   }
 }
 
@@ -107,10 +109,19 @@ function trackEmitter(emitter, options) {
     return emitter;
   }
   const id = nextId++;
+  let name = opts.name || `${(emitter.constructor && emitter.constructor.name) || 'Emitter'}#${id}`;
+  // Two live emitters under one name would mix their series: the second gets its id.
+  for (const other of entries.values()) {
+    if (other.name === name) {
+      name = `${name}#${id}`;
+      break;
+    }
+  }
   const entry = {
     id,
     ref: new WeakRef(emitter),
-    name: opts.name || `${(emitter.constructor && emitter.constructor.name) || 'Emitter'}#${id}`,
+    name,
+    adds: new Map(), // event type -> listeners added since the last tick
     threshold: opts.threshold,
     isTarget: et,
     types: new Set(), // EventTarget: event types seen
@@ -119,6 +130,7 @@ function trackEmitter(emitter, options) {
   };
   if (ee) {
     const onNew = function leakguardNewListener(type, listener) {
+      entry.adds.set(type, (entry.adds.get(type) || 0) + 1);
       guard('newListener hook', () => recordSite(listener, leakguardNewListener));
     };
     emitter.on('newListener', onNew);
@@ -133,6 +145,7 @@ function trackEmitter(emitter, options) {
     const wrapped = function addEventListener(type, listener, opts2) {
       guard('addEventListener hook', () => {
         entry.types.add(type);
+        entry.adds.set(type, (entry.adds.get(type) || 0) + 1);
         recordSite(listener, addEventListener);
       });
       return original.call(this, type, listener, opts2);
@@ -179,6 +192,7 @@ function countListeners(entry, emitter, type) {
 /** Per-tick samples: one per (emitter, event) worth sending. */
 function collect(out) {
   sampler.retune();
+  tickNo++;
   for (const entry of entries.values()) {
     const emitter = entry.ref.deref();
     if (!emitter) continue;
@@ -194,27 +208,37 @@ function collect(out) {
         const target = `${entry.name}:${label}`;
         if (count < MIN_PUSH && !entry.known.has(target)) continue;
         if (count === 0) entry.known.delete(target); else entry.known.add(target);
-        out.push({ kind: 'listeners', target, value: count, minLevel: entry.threshold, sites: sitesOf(list) });
+        const { sites, aged } = sitesOf(list);
+        out.push({ kind: 'listeners', target, value: count, adds: entry.adds.get(type) || 0, aged, minLevel: entry.threshold, sites });
       }
+      entry.adds.clear();
     });
   }
 }
 
+// Live listeners per site, and an estimate of how many are aged (added at least
+// AGE_TICKS ticks ago): symmetric add/remove keeps listeners for the length of a
+// request, a leak keeps them forever, so only a leak grows the aged count.
 function sitesOf(list) {
   const n = list.length;
-  if (n === 0) return [];
+  if (n === 0) return { sites: [], aged: 0 };
   const step = n > MAX_SCAN ? n / MAX_SCAN : 1;
   const counts = new Map();
+  let aged = 0;
   for (let i = 0; i < n; i += step) {
     const l = list[Math.floor(i)];
     const fn = (l && l.listener) || l;
     const rec = listenerSites.get(fn);
-    if (rec) counts.set(rec.stack, (counts.get(rec.stack) || 0) + (rec.weight / rec.adds) * step);
+    if (rec) {
+      const w = (rec.weight / rec.adds) * step;
+      counts.set(rec.stack, (counts.get(rec.stack) || 0) + w);
+      if (tickNo - rec.born >= AGE_TICKS) aged += w;
+    }
   }
   const out = [];
   for (const [stack, count] of counts) out.push({ stack, count: Math.round(count) });
   out.sort((a, b) => b.count - a.count);
-  return out.length > 32 ? out.slice(0, 32) : out;
+  return { sites: out.length > 32 ? out.slice(0, 32) : out, aged: Math.round(aged) };
 }
 
 function trackedSummary() {

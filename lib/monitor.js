@@ -67,8 +67,12 @@ class Monitor extends EventEmitter {
     this.running = true;
   }
 
-  /** Runs one sampling tick now (also called by the interval). Returns the tick result. */
-  tick() {
+  /**
+   * Runs one sampling tick now (the interval calls it too) and returns
+   * `{ opened, closed, suspects }`. `nowMs` (epoch ms, default `Date.now()`) lets tests
+   * and replays drive time; it must not go backwards.
+   */
+  tick(nowMs) {
     if (!this.running) return null;
     const t0 = process.hrtime.bigint();
     let result = null;
@@ -96,7 +100,7 @@ class Monitor extends EventEmitter {
         samples.push({ kind: 'external', target: 'external', sites: sites.buffers });
       }
       this.memory.sample(false);
-      result = this.detector.tick(Date.now(), samples);
+      result = this.detector.tick(typeof nowMs === 'number' ? nowMs : Date.now(), samples);
       lap('detector');
       this.ticks++;
       this._manageHeapSites(result);

@@ -347,6 +347,8 @@ class NearLimitHandle extends EventEmitter {
       evidence: 0, // evidence files for skipped snapshots
       lastArtifactAt: -Infinity,
       lastPostGcHeap: null,
+      prevHeap: null, // heap figure at the previous check, bytes
+      prevUsed: null, // memory figure at the previous check, bytes
       lastGcAt: 0,
       observer: null,
       timer: null,
@@ -453,11 +455,16 @@ class NearLimitHandle extends EventEmitter {
       const ratio = s.opts.ratio;
       let reason = null;
       let mem = null;
-      if (postGcHeap > ratio * heap.heap_size_limit) {
+      // Look one step ahead: a fast leak may cross the limit before the next check.
+      const heapStep = s.prevHeap !== null ? Math.max(0, postGcHeap - s.prevHeap) : 0;
+      s.prevHeap = postGcHeap;
+      mem = memoryFigures();
+      const memStep = s.prevUsed !== null ? Math.max(0, mem.usedBytes - s.prevUsed) : 0;
+      s.prevUsed = mem.usedBytes;
+      if (postGcHeap + heapStep > ratio * heap.heap_size_limit) {
         reason = 'heap-limit';
       } else {
-        mem = memoryFigures();
-        if (mem.limitBytes && mem.usedBytes > ratio * mem.limitBytes) {
+        if (mem.limitBytes && mem.usedBytes + memStep > ratio * mem.limitBytes) {
           reason = 'memory-limit';
         } else if ((mem.source === 'cgroup-v1' || mem.source === 'cgroup-v2') && mem.availableBytes !== null) {
           const h = heap.used_heap_size;
@@ -477,7 +484,7 @@ class NearLimitHandle extends EventEmitter {
       // 'headroom' means "a snapshot still fits": nothing to do once they are used up.
       if (reason === 'headroom' && s.taken >= s.opts.maxSnapshots) return;
       if (now - s.lastArtifactAt < s.opts.cooldownMs) return;
-      this._take(reason, { postGcHeapBytes: postGcHeap, fromGc });
+      this._take(reason, { postGcHeapBytes: postGcHeap, heapStepBytes: heapStep, memoryUsedBytes: mem.usedBytes, memoryStepBytes: memStep, fromGc });
     } catch (e) {
       this._fail(e.code ? e : files.leakguardError('LEAKGUARD_INTERNAL', `leakguard: near-limit check failed: ${e && e.message}`, e));
     }
@@ -488,6 +495,8 @@ class NearLimitHandle extends EventEmitter {
     const max = s.opts.maxSnapshots;
     s.lastArtifactAt = Date.now();
     const finish = () => {
+      // Cooldown counts from the end of a write: a slow write does not eat it.
+      s.lastArtifactAt = Date.now();
       if (s.taken >= max && s.evidence >= max) this.stop();
     };
     const date = new Date();

@@ -39,7 +39,7 @@ function kindOf(target) {
   let k = kinds.get(target);
   if (!k) {
     if (kinds.size >= MAX_KINDS) return null;
-    k = { open: 0, abandoned: 0, opened: 0, sites: new SiteTable(500) };
+    k = { open: 0, abandoned: 0, opened: 0, lastOpened: 0, sites: new SiteTable(500) };
     kinds.set(target, k);
   }
   return k;
@@ -168,7 +168,8 @@ function collect(out) {
   for (const [target, k] of kinds) {
     const value = k.open;
     if (value === 0 && k.opened === 0) continue;
-    out.push({ kind: 'streams', target, value, sites: k.sites.top(32) });
+    out.push({ kind: 'streams', target, value, adds: k.opened - k.lastOpened, sites: k.sites.top(32) });
+    k.lastOpened = k.opened;
     k.sites.prune();
   }
 }

@@ -17,6 +17,7 @@ const PATCH = Symbol.for('leakguard.timers.patched');
 
 const live = { Timeout: 0, Immediate: 0 };
 const created = { Timeout: 0, Immediate: 0 };
+const lastCreated = { Timeout: 0, Immediate: 0 };
 const tables = { Timeout: new SiteTable(), Immediate: new SiteTable() };
 const sampler = new Sampler(200);
 let installed = null;
@@ -141,6 +142,7 @@ function uninstall() {
   // Timers created while installed keep their state; counts restart at the next install.
   live.Timeout = live.Immediate = 0;
   created.Timeout = created.Immediate = 0;
+  lastCreated.Timeout = lastCreated.Immediate = 0;
   tables.Timeout.clear();
   tables.Immediate.clear();
 }
@@ -150,7 +152,8 @@ function collect(out) {
   if (!installed) return;
   sampler.retune();
   for (const type of ['Timeout', 'Immediate']) {
-    out.push({ kind: 'timers', target: type, value: live[type], sites: tables[type].top(32) });
+    out.push({ kind: 'timers', target: type, value: live[type], adds: created[type] - lastCreated[type], sites: tables[type].top(32) });
+    lastCreated[type] = created[type];
     tables[type].prune();
   }
 }

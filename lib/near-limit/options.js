@@ -7,7 +7,7 @@ const DEFAULTS = Object.freeze({
   maxSnapshots: 2,
   cooldownMs: 60_000,
   compress: false,
-  intervalMs: 1_000,
+  intervalMs: 500,
   lastResort: 'auto',
   sampleHeap: true,
   samplingIntervalBytes: 32_768, // V8's default; the profiler is shared per isolate

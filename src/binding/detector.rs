@@ -49,6 +49,12 @@ pub struct SeriesSample {
     pub target: String,
     /// Exact count now; omitted to update only the sites.
     pub value: Option<f64>,
+    /// Objects created since the previous tick (listeners added, timers set, streams
+    /// opened), when known: lets the detector tell turnover from retention.
+    pub adds: Option<f64>,
+    /// How many of the counted objects are old (present for several ticks), when known:
+    /// symmetric add/remove never grows it, a leak does.
+    pub aged: Option<f64>,
     /// Minimum value before a finding can open.
     pub min_level: Option<f64>,
     /// Live count per creation site; omitted to leave sites unchanged.
@@ -144,6 +150,8 @@ impl NativeDetector {
                 kind: kind_of(&s.kind)?,
                 target: s.target,
                 value: s.value,
+                adds: s.adds,
+                aged: s.aged,
                 min_level: s.min_level,
                 sites: s.sites.map(|sites| sites.into_iter().map(|x| Site { stack: x.stack, count: x.count }).collect()),
             });

@@ -119,6 +119,10 @@ pub struct Config {
     pub z_close: f64,
     /// The recent segment's slope must be at least this fraction of the window's.
     pub recent_ratio: f64,
+    /// Counts: the growth over the window must be at least this fraction of the
+    /// objects created in it. Under load that rises and falls, symmetric add/remove
+    /// keeps almost nothing of what it creates; a leak keeps a steady share.
+    pub min_retained: f64,
     /// An open finding closes after this many evaluations without further growth.
     pub close_after: u32,
     /// Ticks of raw samples whose minimum stands in for a floor when no major GC ran.
@@ -151,6 +155,7 @@ impl Default for Config {
             z_close: 1.0,
             recent_ratio: 0.25,
             raw_floor_ticks: 10,
+            min_retained: 0.005,
             close_after: 10,
             max_series: 4096,
             max_sites: 64,
@@ -232,6 +237,10 @@ pub struct Finding {
 struct Point {
     t: f64,
     v: f64,
+    /// Objects created since the previous point (NaN when unknown).
+    adds: f64,
+    /// Old objects among the counted ones (NaN when unknown).
+    aged: f64,
 }
 
 #[derive(Debug, Clone)]
@@ -289,6 +298,30 @@ impl Series {
         self.last_update = p.t;
     }
 
+    /// Objects created over the window (after its first point), and the growth of the
+    /// aged count over it, each when every point knows it.
+    fn churn(&self) -> Churn {
+        let mut created = Some(0.0);
+        for p in self.points.iter().skip(1) {
+            created = match created {
+                Some(sum) if !p.adds.is_nan() => Some(sum + p.adds),
+                _ => None,
+            };
+        }
+        let aged_growth = match (self.points.front(), self.points.back()) {
+            (Some(a), Some(b)) if !a.aged.is_nan() && !b.aged.is_nan() => {
+                let n = self.points.len();
+                let r = (n / 3).max(1);
+                // Newest aged level against the oldest, each as a small median.
+                let mut first: Vec<f64> = self.points.iter().take(r).map(|p| p.aged).collect();
+                let mut last: Vec<f64> = self.points.iter().skip(n - r).map(|p| p.aged).collect();
+                if first.iter().chain(last.iter()).any(|x| x.is_nan()) { None } else { Some(median(&mut last) - median(&mut first)) }
+            }
+            _ => None,
+        };
+        Churn { created, aged_growth }
+    }
+
     fn approx_bytes(&self) -> usize {
         std::mem::size_of::<Series>()
             + self.target.len()
@@ -317,7 +350,7 @@ pub struct Assessment {
 }
 
 /// Evaluates a window of points against a rule (pure; exposed for tests).
-pub fn assess(points: &[Point2], history_max: f64, rule: KindRule, min_level: f64, cfg: &Config) -> Option<Assessment> {
+pub fn assess(points: &[Point2], churn: Churn, history_max: f64, rule: KindRule, min_level: f64, cfg: &Config) -> Option<Assessment> {
     let n = points.len();
     if n < cfg.min_points.max(4) {
         return None;
@@ -351,10 +384,23 @@ pub fn assess(points: &[Point2], history_max: f64, rule: KindRule, min_level: f6
         && recent_growth >= 0.25 * rule.min_abs * (r as f64 / n as f64)
         && new_high;
 
-    let big_enough = growth >= rule.min_abs && growth >= rule.min_rel * baseline.abs();
+    // Under turnover, growth must be retention: a share of what was created, and
+    // objects that stay (the aged count grows) rather than a busier moment.
+    let retained = churn.created.map_or(true, |c| c <= 0.0 || growth >= cfg.min_retained * c)
+        && churn.aged_growth.map_or(true, |g| g >= 0.5 * rule.min_abs);
+    let big_enough = growth >= rule.min_abs && growth >= rule.min_rel * baseline.abs() && retained;
     let rising = mk.z >= cfg.z_open && slope > 0.0 && big_enough && last >= min_level.max(rule.min_level) && still_rising;
     let suspect = mk.z >= 1.64 && slope > 0.0 && growth >= 0.25 * rule.min_abs;
     Some(Assessment { slope, z: mk.z, baseline, growth, rising, still_rising, suspect })
+}
+
+/// What a window says about turnover, for [`assess`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Churn {
+    /// Objects created over the window.
+    pub created: Option<f64>,
+    /// Growth of the aged count over the window.
+    pub aged_growth: Option<f64>,
 }
 
 /// A (time ms, value) pair for [`assess`].
@@ -367,6 +413,10 @@ pub struct Sample {
     pub target: String,
     /// The exact count now (`None`: only update sites).
     pub value: Option<f64>,
+    /// Objects created since the previous tick, when known.
+    pub adds: Option<f64>,
+    /// How many of the counted objects are old (present for several ticks), when known.
+    pub aged: Option<f64>,
     /// Minimum value before a finding can open (e.g. `trackEmitter`'s `threshold`).
     pub min_level: Option<f64>,
     /// Live count per creation site (`None`: leave sites unchanged).
@@ -519,12 +569,12 @@ impl Detector {
                 None
             };
             if let Some(v) = floor {
-                self.push_value(*kind, target, now, v, None);
+                self.push_value(*kind, target, now, v, (f64::NAN, f64::NAN), None);
             }
         }
     }
 
-    fn push_value(&mut self, kind: Kind, target: &str, t: f64, v: f64, min_level: Option<f64>) {
+    fn push_value(&mut self, kind: Kind, target: &str, t: f64, v: f64, extra: (f64, f64), min_level: Option<f64>) {
         let key = (kind, target.to_string());
         if !self.series.contains_key(&key) {
             if self.series.len() >= self.cfg.max_series {
@@ -538,7 +588,7 @@ impl Detector {
             if let Some(l) = min_level {
                 s.min_level = l;
             }
-            s.push(Point { t, v }, window);
+            s.push(Point { t, v, adds: extra.0, aged: extra.1 }, window);
         }
     }
 
@@ -595,7 +645,8 @@ impl Detector {
         for s in samples {
             if let Some(v) = s.value {
                 if v.is_finite() {
-                    self.push_value(s.kind, &s.target, now, v, s.min_level);
+                    let extra = (s.adds.unwrap_or(f64::NAN), s.aged.unwrap_or(f64::NAN));
+                    self.push_value(s.kind, &s.target, now, v, extra, s.min_level);
                 }
             }
             if let Some(sites) = s.sites {
@@ -625,7 +676,7 @@ impl Detector {
             let (assessment, has_finding) = {
                 let s = &self.series[&key];
                 let pts: Vec<Point2> = s.points.iter().map(|p| (p.t, p.v)).collect();
-                (assess(&pts, s.evicted_max, self.cfg.rule(s.kind), s.min_level, &self.cfg), s.finding.is_some())
+                (assess(&pts, s.churn(), s.evicted_max, self.cfg.rule(s.kind), s.min_level, &self.cfg), s.finding.is_some())
             };
             let Some(a) = assessment else { continue };
             if a.suspect && key.0.is_memory() && !out.suspects.contains(&key.0) {
@@ -678,7 +729,7 @@ impl Detector {
                 return f.slope.max(0.0);
             }
             let pts: Vec<Point2> = s.points.iter().map(|p| (p.t, p.v)).collect();
-            match assess(&pts, s.evicted_max, self.cfg.rule(k), s.min_level, &self.cfg) {
+            match assess(&pts, Churn::default(), s.evicted_max, self.cfg.rule(k), s.min_level, &self.cfg) {
                 Some(a) if a.suspect => a.slope.max(0.0),
                 Some(_) => 0.0,
                 // Too few floor points yet (major GCs are rarer than ticks): the raw slope.
@@ -766,7 +817,7 @@ impl Detector {
             .values()
             .map(|s| {
                 let pts: Vec<Point2> = s.points.iter().map(|p| (p.t, p.v)).collect();
-                let a = assess(&pts, s.evicted_max, self.cfg.rule(s.kind), s.min_level, &self.cfg);
+                let a = assess(&pts, s.churn(), s.evicted_max, self.cfg.rule(s.kind), s.min_level, &self.cfg);
                 SeriesSummary {
                     kind: s.kind,
                     target: s.target.clone(),
@@ -889,7 +940,7 @@ mod tests {
     }
 
     fn count_sample(target: &str, v: f64) -> Sample {
-        Sample { kind: Kind::Listeners, target: target.into(), value: Some(v), min_level: None, sites: None }
+        Sample { kind: Kind::Listeners, target: target.into(), value: Some(v), adds: None, aged: None, min_level: None, sites: None }
     }
 
     /// Feeds `f(i)` for ticks 0..n one second apart; returns (first open tick, open at end).
@@ -1103,6 +1154,47 @@ mod tests {
             kinds.extend(d.tick(T0 + i as f64 * 1000.0, vec![]).opened.into_iter().map(|f| f.kind));
         }
         assert_eq!(kinds, vec![Kind::ArrayBuffers]);
+    }
+
+    #[test]
+    fn turnover_under_varying_load_is_not_retention() {
+        // 300 listeners added and removed per tick; the live count follows a load ramp.
+        let mut d = det();
+        for i in 0..60 {
+            let live = 20.0 + i as f64;
+            let s = Sample { adds: Some(300.0), ..count_sample("bus:data", live) };
+            assert!(d.tick(T0 + i as f64 * 1000.0, vec![s]).opened.is_empty(), "opened at {i}");
+        }
+    }
+
+    #[test]
+    fn growth_without_aged_objects_is_load_not_a_leak() {
+        // The live count climbs steeply, but nothing stays: the aged count is flat.
+        let mut d = det();
+        for i in 0..60 {
+            let s = Sample { aged: Some(2.0), ..count_sample("bus:data", 20.0 + 5.0 * i as f64) };
+            assert!(d.tick(T0 + i as f64 * 1000.0, vec![s]).opened.is_empty(), "opened at {i}");
+        }
+        let mut d = det();
+        let mut opened = false;
+        for i in 0..60 {
+            let aged = (5.0 * (i as f64 - 5.0)).max(0.0);
+            let s = Sample { aged: Some(aged), ..count_sample("bus:data", 20.0 + 5.0 * i as f64) };
+            opened |= !d.tick(T0 + i as f64 * 1000.0, vec![s]).opened.is_empty();
+        }
+        assert!(opened, "a leak ages its listeners");
+    }
+
+    #[test]
+    fn a_leak_that_keeps_a_share_of_heavy_turnover_opens() {
+        // 300 added per tick, 3 of them never removed (1 %).
+        let mut d = det();
+        let mut opened = false;
+        for i in 0..60 {
+            let s = Sample { adds: Some(300.0), ..count_sample("bus:data", 20.0 + 3.0 * i as f64) };
+            opened |= !d.tick(T0 + i as f64 * 1000.0, vec![s]).opened.is_empty();
+        }
+        assert!(opened);
     }
 
     #[test]

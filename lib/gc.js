@@ -1,0 +1,31 @@
+'use strict';
+// A full GC without --expose-gc: expose it once through V8 flags and fetch the
+// function from a fresh context (the flag applies to contexts created afterwards).
+const v8 = require('node:v8');
+const vm = require('node:vm');
+
+let gcFn = typeof globalThis.gc === 'function' ? globalThis.gc : null;
+
+/** Runs a full (major) garbage collection synchronously. */
+function forceGc() {
+  if (!gcFn) {
+    v8.setFlagsFromString('--expose-gc');
+    gcFn = vm.runInNewContext('gc');
+  }
+  gcFn();
+}
+
+/**
+ * Resolves once `check()` is true, running a full GC and yielding to the event loop
+ * (so FinalizationRegistry callbacks run) between tries; rejects after `tries`.
+ */
+async function gcUntil(check, tries = 50) {
+  for (let i = 0; i < tries; i++) {
+    forceGc();
+    await new Promise((resolve) => setImmediate(resolve));
+    if (check()) return i + 1;
+  }
+  throw new Error(`condition still false after ${tries} full GCs`);
+}
+
+module.exports = { forceGc, gcUntil };
