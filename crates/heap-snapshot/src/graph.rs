@@ -49,13 +49,22 @@ impl Analysis {
             document_dom_trees: string_indices(s, "(Document DOM trees)"),
         };
         ctl.report(Stage::Distances, 0.0);
-        let (distances, bfs_parent_edge) = compute_distances(s, &f, ctl)?;
+        // Distances and dominators are independent: compute them on two threads.
+        let cancel = ctl.cancel_flag();
+        let (dist, doms) = std::thread::scope(|scope| {
+            let f = &f;
+            let h = scope.spawn(move || compute_distances(s, f, &mut Control::new(cancel, None)));
+            let doms = (|| {
+                let page = page_owned(s, f);
+                ctl.report(Stage::Dominators, 0.0);
+                dominators_and_retained(s, &page, ctl)
+            })();
+            let dist = h.join().unwrap_or_else(|_| Err(crate::SnapshotError::invalid("distance computation panicked")));
+            (dist, doms)
+        });
+        let (distances, bfs_parent_edge) = dist?;
         ctl.report(Stage::Distances, 1.0);
-        ctl.check()?;
-        ctl.report(Stage::Dominators, 0.0);
-        let page = page_owned(s, &f);
-        let (dominators, retained_sizes) = dominators_and_retained(s, &page, ctl)?;
-        drop(page);
+        let (dominators, retained_sizes) = doms?;
         ctl.report(Stage::RetainedSizes, 1.0);
         Ok(Analysis { distances, bfs_parent_edge, dominators, retained_sizes })
     }
@@ -199,7 +208,12 @@ fn dominators_and_retained(s: &HeapSnapshot, page: &[bool], ctl: &mut Control<'_
         !page[w as usize] || page[v as usize]
     };
 
-    // Depth-first preorder numbering from the root.
+    // Depth-first preorder numbering from the root. Every edge of every reached
+    // node is looked at once here: mark the essential ones and count predecessors.
+    let m = s.edge_count();
+    let mut ess = vec![0u64; m.div_ceil(64)];
+    // pred_pos[w + 1] counts essential in-edges of node w (by ordinal).
+    let mut pred_pos = vec![0u32; n + 1];
     let mut node_to_pre = vec![NONE; n];
     let mut pre_to_node: Vec<u32> = Vec::with_capacity(n);
     let mut parent: Vec<u32> = Vec::with_capacity(n);
@@ -218,12 +232,16 @@ fn dominators_and_retained(s: &HeapSnapshot, page: &[bool], ctl: &mut Control<'_
             if e < s.first_edge[v as usize + 1] {
                 st_edge[top] = e + 1;
                 let w = s.edge_to[e as usize];
-                if node_to_pre[w as usize] == NONE && essential(v, e as usize, w) {
-                    node_to_pre[w as usize] = pre_to_node.len() as u32;
-                    parent.push(node_to_pre[v as usize]);
-                    pre_to_node.push(w);
-                    st_node.push(w);
-                    st_edge.push(s.first_edge[w as usize]);
+                if essential(v, e as usize, w) {
+                    ess[e as usize >> 6] |= 1u64 << (e & 63);
+                    pred_pos[w as usize + 1] += 1;
+                    if node_to_pre[w as usize] == NONE {
+                        node_to_pre[w as usize] = pre_to_node.len() as u32;
+                        parent.push(node_to_pre[v as usize]);
+                        pre_to_node.push(w);
+                        st_node.push(w);
+                        st_edge.push(s.first_edge[w as usize]);
+                    }
                 }
                 steps += 1;
                 if steps.is_multiple_of(CHECK_EVERY) {
@@ -238,37 +256,28 @@ fn dominators_and_retained(s: &HeapSnapshot, page: &[bool], ctl: &mut Control<'_
     let reached = pre_to_node.len();
     ctl.report(Stage::Dominators, 0.2);
 
-    // Predecessors over essential edges, in preorder numbers (CSR).
-    let mut pred_start = vec![0u32; reached + 1];
+    // Predecessors (preorder numbers) over essential edges, CSR by node ordinal:
+    // after the fill, the predecessors of w are preds[pred_pos[w]..pred_pos[w + 1]].
+    for i in 0..n {
+        pred_pos[i + 1] += pred_pos[i];
+    }
+    let total = pred_pos[n] as usize;
+    let mut preds = vec![0u32; total];
     for p in 0..reached {
         let v = pre_to_node[p];
         for e in s.first_edge[v as usize]..s.first_edge[v as usize + 1] {
-            let w = s.edge_to[e as usize];
-            let pw = node_to_pre[w as usize];
-            if pw != NONE && pw != 0 && essential(v, e as usize, w) {
-                pred_start[pw as usize + 1] += 1;
+            if ess[e as usize >> 6] & (1u64 << (e & 63)) != 0 {
+                // Fill each node's range from its end; the counter ends at its start.
+                let w = s.edge_to[e as usize] as usize + 1;
+                pred_pos[w] -= 1;
+                preds[pred_pos[w] as usize] = p as u32;
             }
         }
     }
-    for i in 0..reached {
-        pred_start[i + 1] += pred_start[i];
-    }
-    let total = pred_start[reached] as usize;
-    let mut preds = vec![0u32; total];
-    {
-        let mut fill = pred_start.clone();
-        for p in 0..reached {
-            let v = pre_to_node[p];
-            for e in s.first_edge[v as usize]..s.first_edge[v as usize + 1] {
-                let w = s.edge_to[e as usize];
-                let pw = node_to_pre[w as usize];
-                if pw != NONE && pw != 0 && essential(v, e as usize, w) {
-                    preds[fill[pw as usize] as usize] = p as u32;
-                    fill[pw as usize] += 1;
-                }
-            }
-        }
-    }
+    // pred_pos[w + 1] now holds the start of w; shift down by one.
+    pred_pos.remove(0);
+    pred_pos.push(total as u32);
+    drop(ess);
     ctl.check()?;
     ctl.report(Stage::Dominators, 0.4);
 
@@ -283,7 +292,8 @@ fn dominators_and_retained(s: &HeapSnapshot, page: &[bool], ctl: &mut Control<'_
         }
         let mut sw = parent[w];
         let last = w as u32 + 1;
-        for &v in &preds[pred_start[w] as usize..pred_start[w + 1] as usize] {
+        let node = pre_to_node[w] as usize;
+        for &v in &preds[pred_pos[node] as usize..pred_pos[node + 1] as usize] {
             let u = eval(v, last, &mut anc, &mut label, &semi, &mut stack);
             let su = semi[u as usize];
             if su < sw {
@@ -293,7 +303,7 @@ fn dominators_and_retained(s: &HeapSnapshot, page: &[bool], ctl: &mut Control<'_
         semi[w] = sw;
     }
     drop(preds);
-    drop(pred_start);
+    drop(pred_pos);
     drop(anc);
     drop(label);
     ctl.report(Stage::Dominators, 0.8);

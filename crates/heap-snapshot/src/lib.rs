@@ -96,6 +96,10 @@ impl<'a> Control<'a> {
             _ => Ok(()),
         }
     }
+    /// The cancel flag, for work handed to another thread.
+    pub fn cancel_flag(&self) -> Option<&'a AtomicBool> {
+        self.cancel
+    }
     /// Reports progress of `stage` (fraction in 0..=1).
     pub fn report(&mut self, stage: Stage, fraction: f64) {
         if let Some(p) = self.progress.as_mut() {
