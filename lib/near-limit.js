@@ -46,6 +46,32 @@ const SAFETY = 1.25;
 const LOOKAHEAD_MIN = 8 * 1024 * 1024;
 
 const GC_MAJOR = perfConstants.NODE_PERFORMANCE_GC_MAJOR;
+// heap_size_limit includes the young generation (two semi-spaces and the new
+// large-object space: 3 x 16 MiB on 64-bit V8), which never holds a post-GC
+// floor; the process dies when the old generation reaches its own limit.
+const YOUNG_GENERATION_RESERVE = 48 * 1024 * 1024;
+
+/** --max-old-space-size from the command line or NODE_OPTIONS, bytes, or null. */
+function maxOldSpaceFlag() {
+  const args = [...process.execArgv, ...String(process.env.NODE_OPTIONS || '').split(/\s+/)];
+  let mb = null;
+  for (let i = 0; i < args.length; i++) {
+    const m = /^--max[-_]old[-_]space[-_]size(?:=(\d+))?$/.exec(args[i]);
+    if (m) mb = Number(m[1] !== undefined ? m[1] : args[i + 1]);
+  }
+  return Number.isFinite(mb) && mb > 0 ? mb * 1024 * 1024 : null;
+}
+const OLD_SPACE_FLAG = maxOldSpaceFlag();
+
+/**
+ * The old-generation limit, bytes: what a post-GC heap can grow to before V8
+ * gives up. --max-old-space-size when given (and below heap_size_limit), else
+ * heap_size_limit minus the young generation.
+ */
+function oldGenerationLimit(heapSizeLimit) {
+  if (OLD_SPACE_FLAG !== null && OLD_SPACE_FLAG < heapSizeLimit) return OLD_SPACE_FLAG;
+  return Math.max(heapSizeLimit / 2, heapSizeLimit - YOUNG_GENERATION_RESERVE);
+}
 
 let sequence = 0; // process-wide, keeps file names unique across handles
 let lastResortArmed = false;
@@ -227,6 +253,7 @@ function heapFigures() {
     usedHeapSize: h.used_heap_size,
     totalHeapSize: h.total_heap_size,
     heapSizeLimit: h.heap_size_limit,
+    oldGenerationLimit: oldGenerationLimit(h.heap_size_limit),
     externalMemory: h.external_memory,
     mallocedMemory: h.malloced_memory,
   };
@@ -461,7 +488,8 @@ class NearLimitHandle extends EventEmitter {
       mem = memoryFigures();
       const memStep = s.prevUsed !== null ? Math.max(0, mem.usedBytes - s.prevUsed) : 0;
       s.prevUsed = mem.usedBytes;
-      if (postGcHeap + heapStep > ratio * heap.heap_size_limit) {
+      const heapLimit = oldGenerationLimit(heap.heap_size_limit);
+      if (postGcHeap + heapStep > ratio * heapLimit) {
         reason = 'heap-limit';
       } else {
         if (mem.limitBytes && mem.usedBytes + memStep > ratio * mem.limitBytes) {
@@ -478,7 +506,7 @@ class NearLimitHandle extends EventEmitter {
           }
         }
       }
-      debug('check (%s): heap %d/%d, memory %j -> %s', fromGc ? 'gc' : 'timer', heap.used_heap_size, heap.heap_size_limit,
+      debug('check (%s): heap %d/%d, memory %j -> %s', fromGc ? 'gc' : 'timer', heap.used_heap_size, heapLimit,
         mem && { source: mem.source, used: mem.usedBytes, available: mem.availableBytes }, reason || 'no trigger');
       if (!reason) return;
       // 'headroom' means "a snapshot still fits": nothing to do once they are used up.
@@ -570,7 +598,7 @@ class NearLimitHandle extends EventEmitter {
       reason,
       heapUsed: heap.usedHeapSize,
       heapSizeLimit: heap.heapSizeLimit,
-      ratio: heap.usedHeapSize / heap.heapSizeLimit,
+      ratio: heap.usedHeapSize / heap.oldGenerationLimit,
       rss: result.rssBefore,
       peakRssDuringWrite: result.peakRssDuringWrite,
       durationMs: result.durationMs,
