@@ -678,6 +678,8 @@ struct EdgeSink<'a> {
     field: usize,
     snap: &'a mut HeapSnapshot,
     node_fields: u64,
+    /// ceil(2^64 / node_fields): `to_node / node_fields` without a division instruction.
+    node_fields_inv: u128,
     skip: bool,
 }
 
@@ -696,14 +698,19 @@ impl NumberSink for EdgeSink<'_> {
             Col::Type => self.snap.edge_type.push(if v < 255 { v as u8 } else { 255 }),
             Col::Name => self.snap.edge_name.push(to_u32(v, "name_or_index")?),
             Col::To => {
-                if !v.is_multiple_of(self.node_fields) {
+                // q = v / node_fields, exact for v < 2^32.
+                let q = ((v as u128 * self.node_fields_inv) >> 64) as u64;
+                if q * self.node_fields != v || v > u32::MAX as u64 {
+                    if v > u32::MAX as u64 {
+                        return Err(format!("to_node value {v} exceeds 2^32"));
+                    }
                     return Err(format!(
                         "to_node {v} of edge {} is not a multiple of the node field count {}",
                         self.snap.edge_to.len(),
                         self.node_fields
                     ));
                 }
-                self.snap.edge_to.push(to_u32(v / self.node_fields, "to_node")?);
+                self.snap.edge_to.push(q as u32);
             }
             _ => {}
         }
@@ -920,6 +927,7 @@ fn parse(src: &mut Source, size_hint: u64, opts: ParseOptions, ctl: &mut Control
                     field: 0,
                     snap: &mut snap,
                     node_fields: h.node_fields,
+                    node_fields_inv: (u64::MAX / h.node_fields) as u128 + 1,
                     skip: opts.skip_edges,
                 };
                 src.read_numbers(ctl, &mut sink, "`edges`")?;
