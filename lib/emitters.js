@@ -238,7 +238,9 @@ function sitesOf(list) {
   const out = [];
   for (const [stack, count] of counts) out.push({ stack, count: Math.round(count) });
   out.sort((a, b) => b.count - a.count);
-  return { sites: out.length > 32 ? out.slice(0, 32) : out, aged: Math.round(aged) };
+  // The aged estimate needs listeners with a known birth tick to stand for most of the list.
+  const covered = out.reduce((sum, x) => sum + x.count, 0);
+  return { sites: out.length > 32 ? out.slice(0, 32) : out, aged: covered >= 0.5 * n ? Math.round(aged) : undefined };
 }
 
 function trackedSummary() {

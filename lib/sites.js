@@ -15,7 +15,9 @@ function isOwn(file) {
 }
 
 function isInternal(file) {
-  return !file || file.startsWith('node:') || file.startsWith('internal/') || !file.includes('/') && !file.includes('\\') && !file.startsWith('file:');
+  if (!file || file.startsWith('node:') || file.startsWith('internal/')) return true;
+  // Eval'd code ([eval], [worker eval]) is the app's; other bare names are Node's.
+  return !file.includes('/') && !file.includes('\\') && !file.startsWith('[');
 }
 
 function displayPath(file) {
