@@ -20,7 +20,7 @@ if (!Number.isFinite(sizeMB) || sizeMB <= 0 || !out1) {
 // About 75 bytes of snapshot text per node (7 node fields plus ~3 edges of 3 fields).
 const BYTES_PER_NODE = 75;
 // Measured nodes per unit of `makeUnit` (objects, strings, arrays, closures, contexts, ...).
-const NODES_PER_UNIT = 14;
+const NODES_PER_UNIT = 29;
 
 class LeakedSession {
   constructor(i, user) {
