@@ -32,6 +32,7 @@ class MemorySampler {
     this.observer.observe({ entryTypes: ['gc'] });
   }
 
+  /** Records `process.memoryUsage()` (bytes); `postGc`: taken right after a full GC. */
   sample(postGc) {
     const m = process.memoryUsage();
     this.detector.observeMemory(m.heapUsed, m.external, m.arrayBuffers, m.rss, postGc);

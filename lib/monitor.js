@@ -12,6 +12,7 @@ const streams = require('./streams');
 const { MemorySampler } = require('./memory');
 const { HeapSites } = require('./heap-sites');
 const { guard, debug, hookErrorCount } = require('./debug');
+const { forceGc } = require('./gc');
 
 const MEMORY_KINDS = new Set(['heap', 'external', 'arrayBuffers', 'rss']);
 const HEAP_SITES_IDLE_TICKS = 30;
@@ -36,6 +37,7 @@ class Monitor extends EventEmitter {
       warmupMs: options.warmupMs,
       sensitivity: options.sensitivity,
       heapLimit: v8.getHeapStatistics().heap_size_limit,
+      confirmGc: options.forcedGc,
       memoryLimit: memoryLimit(),
     });
     this.heapSites = new HeapSites();
@@ -51,6 +53,9 @@ class Monitor extends EventEmitter {
     this.findingsOpened = 0;
     this.listenerErrors = 0;
     this.tickPhasesMs = {};
+    this.forcedGcs = 0;
+    this.forcedGcMs = 0;
+    this.lastForcedGcMs = 0;
   }
 
   _start() {
@@ -104,6 +109,7 @@ class Monitor extends EventEmitter {
       lap('detector');
       this.ticks++;
       this._manageHeapSites(result);
+      if (result.wantGc && this.options.forcedGc) this._confirmingGc();
     });
     this.lastTickMs = Number(process.hrtime.bigint() - t0) / 1e6;
     if (result) {
@@ -114,6 +120,20 @@ class Monitor extends EventEmitter {
       for (const f of result.closed) this._safeEmit('resolved', f);
     }
     return result;
+  }
+
+  // A full GC to read a true post-GC floor (the detector asks only when memory rose
+  // above the last floor and V8 ran no major GC for a few ticks). Its pause is counted.
+  _confirmingGc() {
+    const t0 = process.hrtime.bigint();
+    forceGc();
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    this.forcedGcs++;
+    this.forcedGcMs += ms;
+    this.lastForcedGcMs = ms;
+    this.memory.sample(true);
+    const now = Date.now();
+    if (this.heapSites.due(now, false)) this.heapSites.capture(now);
   }
 
   _collectHandles(samples) {
@@ -191,6 +211,9 @@ class Monitor extends EventEmitter {
         lastTickMs: this.lastTickMs,
         lastTickPhasesMs: { ...this.tickPhasesMs },
         findingsOpened: this.findingsOpened,
+        forcedGcs: this.forcedGcs,
+        forcedGcMs: this.forcedGcMs,
+        lastForcedGcMs: this.lastForcedGcMs,
         heapSampling: this.heapSites.active,
         heapProfiles: this.heapSites.collections,
         lastHeapProfileMs: this.heapSites.lastCostMs,

@@ -29,6 +29,9 @@ pub struct DetectorOptions {
     pub top_sites: Option<u32>,
     /// A series not updated for this many ms is removed.
     pub stale_ms: Option<f64>,
+    /// Ask for a confirming full GC (`tick().wantGc`) where V8's own major GCs are too
+    /// rare to give post-GC floors (default true); false: use windowed raw minimums.
+    pub confirm_gc: Option<bool>,
 }
 
 /// A live count per creation site.
@@ -110,6 +113,9 @@ impl TryFrom<DetectorOptions> for Config {
         if let Some(v) = o.stale_ms {
             c.stale_ms = positive("staleMs", v)?;
         }
+        if let Some(v) = o.confirm_gc {
+            c.confirm_gc = v;
+        }
         Ok(c)
     }
 }
@@ -141,8 +147,8 @@ impl NativeDetector {
     }
 
     /// One tick at `nowMs` (epoch ms): records `samples`, evaluates every series.
-    /// Returns `{ opened: LeakFinding[], closed: LeakFinding[], suspects: string[] }`.
-    #[napi(ts_return_type = "{ opened: any[]; closed: any[]; suspects: string[] }")]
+    /// Returns `{ opened: LeakFinding[], closed: LeakFinding[], suspects: string[], wantGc: boolean }`.
+    #[napi(ts_return_type = "{ opened: any[]; closed: any[]; suspects: string[]; wantGc: boolean }")]
     pub fn tick(&mut self, now_ms: f64, samples: Vec<SeriesSample>) -> Result<serde_json::Value> {
         let mut v = Vec::with_capacity(samples.len());
         for s in samples {

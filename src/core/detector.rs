@@ -125,8 +125,16 @@ pub struct Config {
     pub min_retained: f64,
     /// An open finding closes after this many evaluations without further growth.
     pub close_after: u32,
-    /// Ticks of raw samples whose minimum stands in for a floor when no major GC ran.
+    /// Ticks of raw samples whose minimum stands in for a floor when no major GC ran
+    /// (only without `confirm_gc`; with it, the detector asks for a GC instead).
     pub raw_floor_ticks: usize,
+    /// Post-GC floors are the signal; where V8 runs major GCs too rarely, ask the host
+    /// for a full GC (`TickResult::want_gc`) when memory rose above the last floor.
+    pub confirm_gc: bool,
+    /// Ticks without a major GC before a confirming GC may be asked for.
+    pub confirm_gap_ticks: u64,
+    /// Floor points needed before a memory series is evaluated.
+    pub min_memory_points: usize,
     /// Cap on the number of series; further series are dropped and counted.
     pub max_series: usize,
     /// Cap on creation sites kept per series.
@@ -155,6 +163,9 @@ impl Default for Config {
             z_close: 1.0,
             recent_ratio: 0.25,
             raw_floor_ticks: 10,
+            confirm_gc: true,
+            confirm_gap_ticks: 3,
+            min_memory_points: 6,
             min_retained: 0.005,
             close_after: 10,
             max_series: 4096,
@@ -350,9 +361,11 @@ pub struct Assessment {
 }
 
 /// Evaluates a window of points against a rule (pure; exposed for tests).
-pub fn assess(points: &[Point2], churn: Churn, history_max: f64, rule: KindRule, min_level: f64, cfg: &Config) -> Option<Assessment> {
+pub fn assess(points: &[Point2], churn: Churn, history_max: f64, kind: Kind, min_level: f64, cfg: &Config) -> Option<Assessment> {
+    let rule = cfg.rule(kind);
     let n = points.len();
-    if n < cfg.min_points.max(4) {
+    let min_points = if kind.is_memory() { cfg.min_memory_points } else { cfg.min_points };
+    if n < min_points.max(4) {
         return None;
     }
     let ts: Vec<f64> = points.iter().map(|p| p.0).collect();
@@ -425,11 +438,15 @@ pub struct Sample {
 
 /// What changed in one tick.
 #[derive(Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct TickResult {
     pub opened: Vec<Finding>,
     pub closed: Vec<Finding>,
     /// Memory kinds with a weak upward trend (attribution worth collecting).
     pub suspects: Vec<Kind>,
+    /// A full GC now would give a post-GC floor that matters: memory rose above the
+    /// last floor and V8 ran no major GC for `confirm_gap_ticks` ticks.
+    pub want_gc: bool,
 }
 
 #[derive(Debug, Default, Clone, Copy)]
@@ -487,6 +504,7 @@ pub struct Detector {
     mem: [MemBucket; 4],
     raw_history: [VecDeque<f64>; 4],
     last_post_gc_tick: [u64; 4],
+    last_floor: [Option<f64>; 4],
     started_at: Option<f64>,
     next_id: u32,
     dropped_series: u64,
@@ -510,6 +528,7 @@ impl Detector {
             mem: [MemBucket::default(); 4],
             raw_history: Default::default(),
             last_post_gc_tick: [0; 4],
+            last_floor: [None; 4],
             started_at: None,
             next_id: 1,
             dropped_series: 0,
@@ -540,7 +559,10 @@ impl Detector {
         }
     }
 
-    fn memory_points(&mut self, now: f64) {
+    /// Turns this tick's memory samples into floor points. Returns true when a
+    /// confirming GC would give a floor that matters (see [`Config::confirm_gc`]).
+    fn memory_points(&mut self, now: f64) -> bool {
+        let mut want_gc = false;
         for (i, (kind, target)) in MEM_KINDS.iter().enumerate() {
             let b = std::mem::take(&mut self.mem[i]);
             let hist = &mut self.raw_history[i];
@@ -559,19 +581,42 @@ impl Detector {
                 }
             } else if let Some(v) = b.post_gc_min {
                 self.last_post_gc_tick[i] = self.ticks;
+                self.last_floor[i] = Some(v);
                 Some(v)
-            } else if self.ticks - self.last_post_gc_tick[i] >= self.cfg.raw_floor_ticks as u64
-                && hist.len() >= self.cfg.raw_floor_ticks
-            {
-                // No major GC for a while: the windowed minimum of raw samples.
-                hist.iter().copied().reduce(f64::min)
+            } else if self.ticks - self.last_post_gc_tick[i] >= self.cfg.raw_floor_ticks as u64 {
+                if self.cfg.confirm_gc {
+                    // Ask for a GC instead of guessing the floor from raw samples.
+                    want_gc = true;
+                    None
+                } else if hist.len() >= self.cfg.raw_floor_ticks {
+                    // No major GC for a while: the windowed minimum of raw samples.
+                    hist.iter().copied().reduce(f64::min)
+                } else {
+                    None
+                }
             } else {
+                // V8 ran no major GC lately: has the memory risen enough above the last
+                // floor that a new floor would matter? Then a confirming GC is worth it.
+                if self.cfg.confirm_gc && self.ticks - self.last_post_gc_tick[i] >= self.cfg.confirm_gap_ticks {
+                    let recent = hist.iter().rev().take(3).copied().reduce(f64::min);
+                    let rule = self.cfg.rule(*kind);
+                    match (recent, self.last_floor[i]) {
+                        (Some(r), Some(f)) => {
+                            if r - f >= (0.25 * rule.min_abs).max(0.5 * rule.min_rel * f) {
+                                want_gc = true;
+                            }
+                        }
+                        (Some(_), None) => want_gc = true,
+                        _ => {}
+                    }
+                }
                 None
             };
             if let Some(v) = floor {
                 self.push_value(*kind, target, now, v, (f64::NAN, f64::NAN), None);
             }
         }
+        want_gc
     }
 
     fn push_value(&mut self, kind: Kind, target: &str, t: f64, v: f64, extra: (f64, f64), min_level: Option<f64>) {
@@ -653,9 +698,9 @@ impl Detector {
                 self.update_sites(s.kind, &s.target, now, sites);
             }
         }
-        self.memory_points(now);
+        let want_gc = self.memory_points(now);
 
-        let mut out = TickResult::default();
+        let mut out = TickResult { want_gc, ..TickResult::default() };
         let warm = now - self.started_at.unwrap_or(now) >= self.cfg.warmup_ms;
         // Stale series (dropped emitters, sites gone) are removed.
         let stale: Vec<(Kind, String)> = self
@@ -676,7 +721,7 @@ impl Detector {
             let (assessment, has_finding) = {
                 let s = &self.series[&key];
                 let pts: Vec<Point2> = s.points.iter().map(|p| (p.t, p.v)).collect();
-                (assess(&pts, s.churn(), s.evicted_max, self.cfg.rule(s.kind), s.min_level, &self.cfg), s.finding.is_some())
+                (assess(&pts, s.churn(), s.evicted_max, s.kind, s.min_level, &self.cfg), s.finding.is_some())
             };
             let Some(a) = assessment else { continue };
             if a.suspect && key.0.is_memory() && !out.suspects.contains(&key.0) {
@@ -729,7 +774,7 @@ impl Detector {
                 return f.slope.max(0.0);
             }
             let pts: Vec<Point2> = s.points.iter().map(|p| (p.t, p.v)).collect();
-            match assess(&pts, Churn::default(), s.evicted_max, self.cfg.rule(k), s.min_level, &self.cfg) {
+            match assess(&pts, Churn::default(), s.evicted_max, k, s.min_level, &self.cfg) {
                 Some(a) if a.suspect => a.slope.max(0.0),
                 Some(_) => 0.0,
                 // Too few floor points yet (major GCs are rarer than ticks): the raw slope.
@@ -817,7 +862,7 @@ impl Detector {
             .values()
             .map(|s| {
                 let pts: Vec<Point2> = s.points.iter().map(|p| (p.t, p.v)).collect();
-                let a = assess(&pts, s.churn(), s.evicted_max, self.cfg.rule(s.kind), s.min_level, &self.cfg);
+                let a = assess(&pts, s.churn(), s.evicted_max, s.kind, s.min_level, &self.cfg);
                 SeriesSummary {
                     kind: s.kind,
                     target: s.target.clone(),
