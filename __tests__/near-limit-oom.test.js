@@ -135,7 +135,7 @@ describe(describeCgroup, () => {
         expect(snapshots).toContain(path.join(dir, rec.snapshot));
       } else {
         expect(rec.kind).toBe('skipped');
-        expect(['insufficient-memory', 'max-snapshots', 'insufficient-disk']).toContain(rec.skipped.reason);
+        expect(['insufficient-memory', 'max-snapshots', 'cooldown']).toContain(rec.skipped.reason);
         expectLeakSite(rec);
       }
     }

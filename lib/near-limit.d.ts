@@ -20,7 +20,9 @@ export type SkipReason =
   /** Estimated file size × 1.25 exceeds the free disk space of `dir` (`fs.statfsSync`). */
   | 'insufficient-disk'
   /** `maxSnapshots` snapshots were already written. */
-  | 'max-snapshots';
+  | 'max-snapshots'
+  /** Within `cooldownMs` of the previous file, but memory grew by a quarter since: evidence of the last moments. */
+  | 'cooldown';
 
 /** Stable `code` of the errors leakguard raises here. */
 export type NearLimitErrorCode =
@@ -92,7 +94,7 @@ export interface NearLimitOptions {
   ratio?: number;
   /** Snapshots per handle (integer ≥ 1). After them, up to as many evidence files ('max-snapshots'). Default 2. */
   maxSnapshots?: number;
-  /** Minimum time from the end of one write to the next trigger, ms. Default 60 000. */
+  /** Minimum time from the end of one write to the next snapshot, ms. During it, an evidence file is still written once memory grew by a quarter. Default 60 000. */
   cooldownMs?: number;
   /** `'gzip'`: compress after the write (zlib stream, off the main thread); the uncompressed file is complete under its final name until the `.gz` replaces it. Default false. */
   compress?: 'gzip' | false;
@@ -101,7 +103,7 @@ export interface NearLimitOptions {
   /**
    * Arm Node's last-resort `v8.setHeapSnapshotNearHeapLimit(1)` (once per process, cannot be disarmed, writes
    * `Heap.*.heapsnapshot` into the cwd / --diagnostic-dir with Node's own naming and permissions).
-   * `'auto'` (default): not under a cgroup limit below twice heap_size_limit, where that write is OOM-killed and leaves a 0-byte file.
+   * `'auto'` (default): not under a cgroup limit that cannot hold a full heap plus a worst-case snapshot of it, where that write is OOM-killed and leaves a 0-byte file.
    */
   lastResort?: boolean | 'auto';
   /** Run V8's sampling heap profiler (in-process inspector session) for the evidence file's top allocation sites. Default true. */

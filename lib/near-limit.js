@@ -44,12 +44,16 @@ const SAFETY = 1.25;
 // The 'headroom' trigger looks this far ahead: it fires while a snapshot fits
 // now but would no longer fit after the heap grows by max(LOOKAHEAD_MIN, heap/4).
 const LOOKAHEAD_MIN = 8 * 1024 * 1024;
+// During a cooldown, an evidence file is still written once memory grew this much.
+const GROWTH_FOR_EVIDENCE = 1.25;
 
 const GC_MAJOR = perfConstants.NODE_PERFORMANCE_GC_MAJOR;
 // heap_size_limit includes the young generation (two semi-spaces and the new
-// large-object space: 3 x 16 MiB on 64-bit V8), which never holds a post-GC
-// floor; the process dies when the old generation reaches its own limit.
-const YOUNG_GENERATION_RESERVE = 48 * 1024 * 1024;
+// large-object space: at most 3 x 16 MiB on 64-bit V8, less for small heaps,
+// e.g. in a small container), which never holds a post-GC floor; the process
+// dies when the old generation reaches its own limit.
+const YOUNG_GENERATION_MAX = 48 * 1024 * 1024;
+const YOUNG_GENERATION_FRACTION = 3 / 35;
 
 /** --max-old-space-size from the command line or NODE_OPTIONS, bytes, or null. */
 function maxOldSpaceFlag() {
@@ -70,7 +74,7 @@ const OLD_SPACE_FLAG = maxOldSpaceFlag();
  */
 function oldGenerationLimit(heapSizeLimit) {
   if (OLD_SPACE_FLAG !== null && OLD_SPACE_FLAG < heapSizeLimit) return OLD_SPACE_FLAG;
-  return Math.max(heapSizeLimit / 2, heapSizeLimit - YOUNG_GENERATION_RESERVE);
+  return heapSizeLimit - Math.min(YOUNG_GENERATION_MAX, heapSizeLimit * YOUNG_GENERATION_FRACTION);
 }
 
 let sequence = 0; // process-wide, keeps file names unique across handles
@@ -306,6 +310,8 @@ function skipMessage(a) {
       return `a heap snapshot needs about ${a.memNeeded} bytes of memory; only ${a.mem.availableBytes} are available`;
     case 'insufficient-disk':
       return `a heap snapshot file needs about ${Math.ceil(a.cost.fileBytes * SAFETY)} bytes of disk; only ${a.diskFree} are free`;
+    case 'cooldown':
+      return 'the previous file was written less than cooldownMs ago; memory grew since';
     default:
       return 'maxSnapshots heap snapshots were already written';
   }
@@ -375,6 +381,8 @@ class NearLimitHandle extends EventEmitter {
       lastArtifactAt: -Infinity,
       lastPostGcHeap: null,
       prevHeap: null, // heap figure at the previous check, bytes
+      lastArtifactHeap: null, // post-GC heap at the last file written, bytes
+      lastArtifactUsed: null, // memory used at the last file written, bytes
       prevUsed: null, // memory figure at the previous check, bytes
       lastGcAt: 0,
       observer: null,
@@ -509,16 +517,29 @@ class NearLimitHandle extends EventEmitter {
       debug('check (%s): heap %d/%d, memory %j -> %s', fromGc ? 'gc' : 'timer', heap.used_heap_size, heapLimit,
         mem && { source: mem.source, used: mem.usedBytes, available: mem.availableBytes }, reason || 'no trigger');
       if (!reason) return;
-      // 'headroom' means "a snapshot still fits": nothing to do once they are used up.
-      if (reason === 'headroom' && s.taken >= s.opts.maxSnapshots) return;
-      if (now - s.lastArtifactAt < s.opts.cooldownMs) return;
-      this._take(reason, { postGcHeapBytes: postGcHeap, heapStepBytes: heapStep, memoryUsedBytes: mem.usedBytes, memoryStepBytes: memStep, fromGc });
+      const max = s.opts.maxSnapshots;
+      const cooled = now - s.lastArtifactAt >= s.opts.cooldownMs;
+      // Memory grew by a quarter since the last file: worth an evidence file even
+      // during the cooldown (typically the last moments before an OOM death).
+      const grown = s.lastArtifactHeap !== null &&
+        (postGcHeap >= GROWTH_FOR_EVIDENCE * s.lastArtifactHeap || mem.usedBytes >= GROWTH_FOR_EVIDENCE * s.lastArtifactUsed);
+      let forcedSkip = null;
+      if (reason === 'headroom') {
+        // "A snapshot still fits": only meaningful for a snapshot.
+        if (s.taken >= max || !cooled) return;
+      } else if (!cooled || s.taken >= max) {
+        if (s.evidence >= max || !(cooled || grown)) return;
+        forcedSkip = s.taken >= max ? 'max-snapshots' : 'cooldown';
+      }
+      s.lastArtifactHeap = postGcHeap;
+      s.lastArtifactUsed = mem.usedBytes;
+      this._take(reason, { postGcHeapBytes: postGcHeap, heapStepBytes: heapStep, memoryUsedBytes: mem.usedBytes, memoryStepBytes: memStep, fromGc }, forcedSkip);
     } catch (e) {
       this._fail(e.code ? e : files.leakguardError('LEAKGUARD_INTERNAL', `leakguard: near-limit check failed: ${e && e.message}`, e));
     }
   }
 
-  _take(reason, trigger) {
+  _take(reason, trigger, forcedSkip) {
     const s = this[kState];
     const max = s.opts.maxSnapshots;
     s.lastArtifactAt = Date.now();
@@ -541,9 +562,10 @@ class NearLimitHandle extends EventEmitter {
     }
     const heap = heapFigures();
     const a = assess(dir, heap.usedHeapSize);
-    if (a.ok && s.taken >= max) {
+    if (forcedSkip && a.ok) {
+      // (When a snapshot would not fit anyway, that reason is the one reported.)
       a.ok = false;
-      a.skipReason = 'max-snapshots';
+      a.skipReason = forcedSkip;
     }
     const base = path.join(dir, baseName(date, n));
     if (!a.ok) {
@@ -628,18 +650,21 @@ class NearLimitHandle extends EventEmitter {
   }
 
   /**
-   * 'auto': Node's near-heap-limit snapshot is written when the heap is full; under
-   * a cgroup limit below twice heap_size_limit the process is OOM-killed during
-   * that write, leaving a 0-byte file, so it is not armed there.
+   * 'auto': Node's near-heap-limit snapshot is written when the old generation is
+   * full. Under a cgroup limit that cannot also hold a (worst-case) snapshot of a
+   * full heap, the process is OOM-killed during that write, leaving a 0-byte
+   * file, so it is not armed there.
    */
   _lastResortUseful() {
     const s = this[kState];
     if (s.opts.lastResort === true) return true;
     const mem = memoryFigures();
     if (mem.source !== 'cgroup-v1' && mem.source !== 'cgroup-v2') return true;
-    const limit = v8.getHeapStatistics().heap_size_limit;
-    const useful = mem.limitBytes >= 2 * limit;
-    debug('last-resort snapshot %s: cgroup limit %d, heap_size_limit %d', useful ? 'armed' : 'not armed', mem.limitBytes, limit);
+    const full = oldGenerationLimit(v8.getHeapStatistics().heap_size_limit);
+    const cost = estimateCost(full);
+    const needed = full + cost.neededBytes + cost.fileBytes;
+    const useful = mem.limitBytes - (mem.usedBytes - process.memoryUsage().heapUsed) >= needed;
+    debug('last-resort snapshot %s: cgroup limit %d, full heap %d needs %d', useful ? 'armed' : 'not armed', mem.limitBytes, full, needed);
     return useful;
   }
 
