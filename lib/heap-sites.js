@@ -20,8 +20,8 @@ const SAMPLING_INTERVAL = 64 * 1024; // bytes between samples (V8's default is 3
 // Building the profile blocks the thread for a time that grows with the heap
 // (~100 ms at 70 MB here), so it is taken at most this often, right after a major GC
 // when one comes (the profile then holds what survived, not garbage).
-const MIN_GAP_MS = 10000;
-const FIRST_AFTER_MS = 3000;
+const MIN_GAP_MS = 5000;
+const FIRST_AFTER_MS = 2000;
 const MAX_SITES = 32;
 
 function isBufferFrame(cf) {
@@ -111,18 +111,28 @@ class HeapSites {
     if (!profile) return null;
     const heap = new Map();
     const buffers = new Map();
-    // Depth-first walk with the innermost app frame and the buffer flag on the way down.
-    const stack = [[profile.head, null, false]];
+    // Depth-first walk with the innermost app frame, the first builtin called below it
+    // (Map#set, JSON.stringify...: what allocated, when the app function was
+    // optimized and its helpers inlined) and the buffer flag on the way down.
+    const stack = [[profile.head, null, null, false]];
     while (stack.length) {
-      const [node, app, buf] = stack.pop();
+      const [node, app, builtin, buf] = stack.pop();
       const cf = node.callFrame;
-      const nextApp = isAppFrame(cf) ? frameLabel(cf) : app;
+      let nextApp = app;
+      let nextBuiltin = builtin;
+      if (isAppFrame(cf)) {
+        nextApp = frameLabel(cf);
+        nextBuiltin = null;
+      } else if (app && !builtin && !cf.url && cf.functionName && cf.functionName !== '(root)') {
+        nextBuiltin = cf.functionName;
+      }
       const nextBuf = buf || isBufferFrame(cf);
       if (node.selfSize > 0 && nextApp) {
         const m = nextBuf ? buffers : heap;
-        m.set(nextApp, (m.get(nextApp) || 0) + node.selfSize);
+        const key = nextBuiltin ? `${nextApp} -> ${nextBuiltin}` : nextApp;
+        m.set(key, (m.get(key) || 0) + node.selfSize);
       }
-      for (const c of node.children) stack.push([c, nextApp, nextBuf]);
+      for (const c of node.children) stack.push([c, nextApp, nextBuiltin, nextBuf]);
     }
     const top = (m) => [...m].map(([stack, count]) => ({ stack, count })).sort((a, b) => b.count - a.count).slice(0, MAX_SITES);
     return { heap: top(heap), buffers: top(buffers) };

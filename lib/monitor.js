@@ -11,6 +11,7 @@ const timers = require('./timers');
 const streams = require('./streams');
 const { MemorySampler } = require('./memory');
 const { HeapSites } = require('./heap-sites');
+const { BufferSites } = require('./buffer-sites');
 const { guard, debug, hookErrorCount } = require('./debug');
 const { forceGc } = require('./gc');
 
@@ -41,11 +42,13 @@ class Monitor extends EventEmitter {
       memoryLimit: memoryLimit(),
     });
     this.heapSites = new HeapSites();
+    this.bufferSites = new BufferSites();
     this.memory = new MemorySampler(this.detector, () => {
       const now = Date.now();
       if (this.heapSites.due(now, false)) this.heapSites.capture(now);
     });
     this.heapIdle = 0;
+    this.bufferIdle = 0;
     this.timer = null;
     this.running = false;
     this.ticks = 0;
@@ -99,10 +102,13 @@ class Monitor extends EventEmitter {
       if (this.heapSites.due(Date.now(), true)) this.heapSites.capture(Date.now());
       const sites = this.heapSites.take();
       lap('heapSites');
-      if (sites) {
-        samples.push({ kind: 'heap', target: 'heapUsed', sites: sites.heap });
-        samples.push({ kind: 'arrayBuffers', target: 'arrayBuffers', sites: sites.buffers });
-        samples.push({ kind: 'external', target: 'external', sites: sites.buffers });
+      if (sites) samples.push({ kind: 'heap', target: 'heapUsed', sites: sites.heap });
+      // Buffer memory: exact allocation lines from the Buffer sampler, else the
+      // profiler's buffer-allocating functions.
+      const bufferSites = this.bufferSites.active ? this.bufferSites.sites() : sites && sites.buffers;
+      if (bufferSites && bufferSites.length > 0) {
+        samples.push({ kind: 'arrayBuffers', target: 'arrayBuffers', sites: bufferSites });
+        samples.push({ kind: 'external', target: 'external', sites: bufferSites });
       }
       this.memory.sample(false);
       result = this.detector.tick(typeof nowMs === 'number' ? nowMs : Date.now(), samples);
@@ -150,9 +156,18 @@ class Monitor extends EventEmitter {
 
   _manageHeapSites(result) {
     if (!this.options.heapSites) return;
-    const suspicious = result.suspects.length > 0 || this.detector.findings().some((f) => MEMORY_KINDS.has(f.kind) && f.kind !== 'rss');
+    const open = this.detector.findings().filter((f) => MEMORY_KINDS.has(f.kind)).map((f) => f.kind);
+    const buffers = ['arrayBuffers', 'external'].some((k) => result.suspects.includes(k) || open.includes(k));
+    if (buffers) {
+      this.bufferIdle = 0;
+      if (!this.bufferSites.active) this.bufferSites.start();
+    } else if (this.bufferSites.active && ++this.bufferIdle >= HEAP_SITES_IDLE_TICKS) {
+      this.bufferSites.stop();
+    }
+    const suspicious = result.suspects.includes('heap') || open.includes('heap');
     if (suspicious) {
       this.heapIdle = 0;
+    this.bufferIdle = 0;
       if (!this.heapSites.active) {
         debug('starting the sampling heap profiler (suspects: %j)', result.suspects);
         this.heapSites.start();
@@ -216,6 +231,8 @@ class Monitor extends EventEmitter {
         lastForcedGcMs: this.lastForcedGcMs,
         heapSampling: this.heapSites.active,
         heapProfiles: this.heapSites.collections,
+        bufferSampling: this.bufferSites.active,
+        bufferSamples: this.bufferSites.samples,
         lastHeapProfileMs: this.heapSites.lastCostMs,
         hookErrors: hookErrorCount(),
         listenerErrors: this.listenerErrors,
@@ -233,6 +250,7 @@ class Monitor extends EventEmitter {
     this.timer = null;
     this.memory.stop();
     this.heapSites.stop();
+    this.bufferSites.stop();
     timers.uninstall();
     streams.uninstall();
     emitters.setOnRemoved(null);

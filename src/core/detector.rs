@@ -365,9 +365,11 @@ pub fn assess(points: &[Point2], churn: Churn, history_max: f64, kind: Kind, min
     let rule = cfg.rule(kind);
     let n = points.len();
     let min_points = if kind.is_memory() { cfg.min_memory_points } else { cfg.min_points };
-    if n < min_points.max(4) {
+    // Fewer points than needed to decide can still make a series suspect.
+    if n < 4 {
         return None;
     }
+    let enough = n >= min_points;
     let ts: Vec<f64> = points.iter().map(|p| p.0).collect();
     let vs: Vec<f64> = points.iter().map(|p| p.1).collect();
     let mk = mann_kendall(&vs);
@@ -402,8 +404,8 @@ pub fn assess(points: &[Point2], churn: Churn, history_max: f64, kind: Kind, min
     let retained = churn.created.map_or(true, |c| c <= 0.0 || growth >= cfg.min_retained * c)
         && churn.aged_growth.map_or(true, |g| g >= 0.5 * rule.min_abs);
     let big_enough = growth >= rule.min_abs && growth >= rule.min_rel * baseline.abs() && retained;
-    let rising = mk.z >= cfg.z_open && slope > 0.0 && big_enough && last >= min_level.max(rule.min_level) && still_rising;
-    let suspect = mk.z >= 1.64 && slope > 0.0 && growth >= 0.25 * rule.min_abs;
+    let rising = enough && mk.z >= cfg.z_open && slope > 0.0 && big_enough && last >= min_level.max(rule.min_level) && still_rising;
+    let suspect = mk.z >= if enough { 1.64 } else { 1.0 } && slope > 0.0 && growth >= 0.25 * rule.min_abs;
     Some(Assessment { slope, z: mk.z, baseline, growth, rising, still_rising, suspect })
 }
 
