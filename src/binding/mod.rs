@@ -4,3 +4,4 @@ pub mod detector;
 pub mod error;
 pub mod heap;
 pub mod limits;
+pub mod stats;

@@ -1,5 +1,6 @@
 //! Pure-Rust core: series, trend statistics, growth detection, memory limits.
 //! No napi imports here: everything is unit-tested with plain `cargo test`.
 pub mod detector;
+pub mod floor_trend;
 pub mod limits;
 pub mod trend;
