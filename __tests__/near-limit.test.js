@@ -220,3 +220,35 @@ test("compress: 'gzip' leaves only a private .heapsnapshot.gz of a complete snap
   const sidecar = JSON.parse(fs.readFileSync(done.path.replace(/\.heapsnapshot\.gz$/, '.json'), 'utf8'));
   expect(sidecar.snapshot).toBe(path.basename(done.path));
 });
+
+test('works inside a worker thread (loaded through the package entry)', async () => {
+  const { Worker } = require('worker_threads');
+  const dir = path.join(freshDir('worker'), 'snaps');
+  const entry = path.join(__dirname, '..', 'index.js');
+  const w = new Worker(
+    `
+    const { parentPort, workerData } = require('worker_threads');
+    const lg = require(workerData.entry);
+    const h = lg.snapshotNearLimit({ dir: workerData.dir, ratio: 0.02, maxSnapshots: 1, cooldownMs: 0, intervalMs: 20, lastResort: false });
+    h.on('snapshot', (info) => { h.stop(); parentPort.postMessage({ info, armed: h.armed }); });
+    h.on('error', (err) => parentPort.postMessage({ error: err.code }));
+    const keepAlive = setInterval(() => {}, 100);
+    parentPort.once('message', () => clearInterval(keepAlive));
+    `,
+    { eval: true, workerData: { entry, dir }, resourceLimits: { maxOldGenerationSizeMb: 32 } },
+  );
+  const msg = await new Promise((resolve, reject) => {
+    w.once('message', resolve);
+    w.once('error', reject);
+  });
+  w.postMessage('done');
+  await new Promise((resolve) => w.once('exit', resolve));
+  expect(msg.error).toBeUndefined();
+  expect(msg.armed).toBe(false);
+  expect(msg.info.reason).toBe('heap-limit');
+  expect(looksComplete(msg.info.path)).toBe(true);
+  expect(mode(msg.info.path)).toBe(0o600);
+  // A worker's heap limit comes from resourceLimits, not from the process flags.
+  expect(msg.info.heapSizeLimit).toBeLessThan(require('v8').getHeapStatistics().heap_size_limit);
+  expect(msg.info.heapSizeLimit).toBeLessThanOrEqual((32 + 48) * 1024 * 1024);
+});

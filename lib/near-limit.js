@@ -65,7 +65,8 @@ function maxOldSpaceFlag() {
   }
   return Number.isFinite(mb) && mb > 0 ? mb * 1024 * 1024 : null;
 }
-const OLD_SPACE_FLAG = maxOldSpaceFlag();
+// The flag sizes the main thread's heap only (workers have resourceLimits).
+const OLD_SPACE_FLAG = require('worker_threads').isMainThread ? maxOldSpaceFlag() : null;
 
 /**
  * The old-generation limit, bytes: what a post-GC heap can grow to before V8

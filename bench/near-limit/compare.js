@@ -76,12 +76,12 @@ async function oneRun(mode, cap, cgParent, runIndex) {
   const maxUsage = group ? group.maxUsage() : null;
   if (group) group.remove();
 
-  // Classify what was left.
-  const files = [];
-  for (const d of [cwd, dir]) {
-    if (!fs.existsSync(d)) continue;
-    for (const f of fs.readdirSync(d)) files.push(path.join(d, f));
-  }
+  // Classify what was left. The tool's own output: Node's flag writes into the
+  // cwd, leakguard into `dir` (Node's last-resort file, when leakguard armed it,
+  // lands in the cwd and counts only towards broken files and `lastResort`).
+  const list = (d) => (fs.existsSync(d) ? fs.readdirSync(d).map((f) => path.join(d, f)) : []);
+  const files = mode === 'node-flag' ? list(cwd) : list(dir);
+  const others = mode === 'node-flag' ? [] : list(cwd).filter((f) => f.endsWith('.heapsnapshot'));
   const snaps = files.filter((f) => /\.heapsnapshot$/.test(f));
   const complete = snaps.filter((f) => h.looksComplete(f));
   const empty = snaps.filter((f) => fs.statSync(f).size === 0);
@@ -101,7 +101,8 @@ async function oneRun(mode, cap, cgParent, runIndex) {
     partial: partial.length,
     empty: empty.length,
     evidence: evidence.length,
-    brokenFiles: partial.length + empty.length,
+    brokenFiles: partial.length + empty.length + others.filter((f) => !h.looksComplete(f)).length,
+    lastResort: others.length ? (others.every((f) => h.looksComplete(f)) ? 'complete' : 'broken') : null,
     elapsedMs,
     exit: signal || code,
     peakRssDuringWrite: peakWriteRss || null,
