@@ -1,5 +1,5 @@
 //! `cargo run --release -p heap-snapshot --example analyze -- FILE [BEFORE]`:
-//! prints the summary (or the diff BEFORE → FILE) and stage timings.
+//! prints the summary (or the diff BEFORE → FILE) and stage timings; `--parse FILE` only parses.
 use heap_snapshot::{analyze_file, diff_files, AnalyzeOptions, Control, DiffOptions};
 use std::path::Path;
 
@@ -10,6 +10,12 @@ fn main() {
         std::process::exit(2);
     }
     let mut ctl = Control::none();
+    if args[0] == "--parse" {
+        let t = std::time::Instant::now();
+        let s = heap_snapshot::HeapSnapshot::from_file(Path::new(&args[1]), &mut ctl).expect("parse");
+        println!("{} nodes, {} edges, parsed in {:?}", s.node_count(), s.edge_count(), t.elapsed());
+        return;
+    }
     if args.len() == 1 {
         match analyze_file(Path::new(&args[0]), &AnalyzeOptions::default(), &mut ctl) {
             Ok(r) => {
