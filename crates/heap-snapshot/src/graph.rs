@@ -54,11 +54,10 @@ impl Analysis {
         let (dist, doms) = std::thread::scope(|scope| {
             let f = &f;
             let h = scope.spawn(move || compute_distances(s, f, &mut Control::new(cancel, None)));
-            let doms = (|| {
-                let page = page_owned(s, f);
-                ctl.report(Stage::Dominators, 0.0);
-                dominators_and_retained(s, &page, ctl)
-            })();
+            let page = page_owned(s, f);
+            ctl.report(Stage::Dominators, 0.0);
+            let doms = dominators_and_retained(s, &page, ctl);
+            drop(page);
             let dist = h.join().unwrap_or_else(|_| Err(crate::SnapshotError::invalid("distance computation panicked")));
             (dist, doms)
         });
