@@ -1,0 +1,244 @@
+// Type definitions for leakguard.
+import { EventEmitter } from 'node:events';
+
+export * from './lib/analysis';
+export * from './lib/near-limit';
+
+/** What a finding counts. */
+export type LeakKind = 'listeners' | 'timers' | 'streams' | 'handles' | 'heap' | 'external' | 'arrayBuffers' | 'rss';
+
+/** Options of {@link start}. Unknown names throw a `TypeError`. */
+export interface StartOptions {
+  /**
+   * Sampling tick, ms (10..3600000). Default 1000. Each tick reads exact counts and a
+   * `process.memoryUsage()` sample and runs the detector once.
+   */
+  intervalMs?: number;
+  /** No finding opens before this many ms after start (0..86400000). Default 10000. */
+  warmupMs?: number;
+  /** Track `setTimeout`/`setInterval`/`setImmediate` (global and `node:timers`). Default true. */
+  timers?: boolean;
+  /**
+   * Track core streams the app did not wrap: `fs.createReadStream`/`createWriteStream`,
+   * zlib streams, and sockets (diagnostics_channel `net.client.socket`/`net.server.socket`).
+   * Default true. Streams passed to {@link trackStream} are tracked either way.
+   */
+  streams?: boolean;
+  /** Count `process.getActiveResourcesInfo()` by type (timers excluded when tracked). Default true. */
+  handles?: boolean;
+  /**
+   * While a memory series looks suspicious, find allocation sites: V8's sampling heap
+   * profiler for the heap (function-level), sampled Buffer factories for Buffer memory
+   * (line-level). Default true.
+   */
+  heapSites?: boolean;
+  /**
+   * When memory rose above the last post-GC floor and V8 ran no major GC for 3 ticks,
+   * run one full GC to read a true floor (counted in `report().leakguard.forcedGcs`).
+   * Default true; false falls back to windowed minimums of raw samples.
+   */
+  forcedGc?: boolean;
+  /** Threshold scale (0.05..20): < 1 more sensitive, > 1 more conservative. Default 1. */
+  sensitivity?: number;
+}
+
+/** A creation site and how many live objects it accounts for. */
+export interface LeakSite {
+  /**
+   * Up to 4 frames, newline-separated, app frames first, leakguard's and Node's
+   * internal frames removed: `path:line:column` (relative to `process.cwd()` when
+   * inside it) for listeners, timers, streams and Buffers; `fnName (path:line:column)`
+   * (the function's own position, as V8's sampling heap profiler reports it, with
+   * `-> builtin` when a builtin such as `set` allocated) for heap findings.
+   */
+  stack: string;
+  /** Live listeners/timers/streams from this site, or estimated live bytes (memory kinds). */
+  count: number;
+}
+
+/** A series whose floor keeps rising. Plain, JSON-safe. */
+export interface LeakFinding {
+  /** Unique per monitor. */
+  id: number;
+  kind: LeakKind;
+  /**
+   * What grows: `<emitter name>:<event>` (listeners), `Timeout` / `Immediate` (timers),
+   * the stream's name or class (`ReadStream`, `Gzip`, `Socket`, `Socket (accepted)`),
+   * the handle type (`TCPSocketWrap`, `MessagePort`...), or `heapUsed` / `external` /
+   * `arrayBuffers` / `rss`.
+   */
+  target: string;
+  /** `'listeners' | 'timers' | 'streams' | 'handles' | 'bytes'`. */
+  unit: string;
+  /** Fitted value at the start of the detection window, in `unit`. */
+  baseline: number;
+  /** Latest value (post-GC floor for memory kinds), in `unit`. */
+  current: number;
+  /** Theil-Sen slope of the window, `unit` per minute. */
+  growthPerMinute: number;
+  /** One-sided Mann-Kendall confidence that the series rises, 0..1. */
+  confidence: number;
+  /**
+   * Projected ms until `heap_size_limit` (heap; `v8.getHeapStatistics()`) or until the
+   * memory limit (cgroup `memory.max`/`memory.limit_in_bytes`, else total RAM) for
+   * external/arrayBuffers/rss; null for counts.
+   */
+  timeToLimitMs: number | null;
+  /** Top creation sites, most grown first (at most 5). */
+  sites: LeakSite[];
+  /** Epoch ms when the finding opened. */
+  since: number;
+  /** Epoch ms when it closed (only on 'resolved'); null while open. */
+  closedAt: number | null;
+  /** One readable line. */
+  message: string;
+}
+
+/** Result of one {@link Monitor.tick}. */
+export interface TickResult {
+  opened: LeakFinding[];
+  closed: LeakFinding[];
+  /** Memory kinds with a weak upward trend. */
+  suspects: LeakKind[];
+  /** The detector asked for a confirming GC. */
+  wantGc: boolean;
+}
+
+/** A series summary in a report. */
+export interface SeriesSummary {
+  kind: LeakKind;
+  target: string;
+  unit: string;
+  current: number;
+  /** unit per minute */
+  growthPerMinute: number;
+  /** Mann-Kendall z over the window. */
+  trendZ: number;
+  points: number;
+  /** `[epoch ms, value]` points of the window (memory floors only). */
+  history?: [number, number][];
+  leaking: boolean;
+}
+
+/** Everything tracked right now. Plain, JSON-safe. */
+export interface Report {
+  running: boolean;
+  pid?: number;
+  startedAt?: number;
+  /** Epoch ms. */
+  time?: number;
+  uptimeMs?: number;
+  options?: Required<StartOptions>;
+  /** `process.memoryUsage()` now (bytes), `heap_size_limit`, and the post-GC floor series. */
+  memory?: {
+    heapUsed: number;
+    heapTotal: number;
+    external: number;
+    arrayBuffers: number;
+    rss: number;
+    heapSizeLimit: number;
+    floors: SeriesSummary[];
+  };
+  /** Tracked emitters with their listener counts per event. */
+  emitters: { name: string; type: 'EventEmitter' | 'EventTarget'; listeners: Record<string, number> }[];
+  /** Live and created timers by type; null when timers are not tracked. */
+  timers?: { live: { Timeout: number; Immediate: number }; created: { Timeout: number; Immediate: number } } | null;
+  /** Per stream name/class: open now, open but collected (leaked fd), opened in total. */
+  streams: Record<string, { open: number; abandoned: number; opened: number }>;
+  /** `process.getActiveResourcesInfo()` counts by type at the last tick. */
+  handles?: Record<string, number>;
+  /** Count series (listeners, timers, streams, handles). */
+  series?: SeriesSummary[];
+  findings: LeakFinding[];
+  /** leakguard's own cost and state. */
+  leakguard?: {
+    ticks: number;
+    /** Duration of the last tick, ms, and of its phases. */
+    lastTickMs: number;
+    lastTickPhasesMs: Record<string, number>;
+    findingsOpened: number;
+    forcedGcs: number;
+    forcedGcMs: number;
+    lastForcedGcMs: number;
+    heapSampling: boolean;
+    heapProfiles: number;
+    lastHeapProfileMs: number;
+    bufferSampling: boolean;
+    bufferSamples: number;
+    hookErrors: number;
+    listenerErrors: number;
+    detector: {
+      series: number;
+      openFindings: number;
+      droppedSeries: number;
+      droppedSites: number;
+      ticks: number;
+      majorGcs: number;
+      /** Approximate bytes held by the detector. */
+      approxBytes: number;
+    };
+    trackedEmitters: number;
+    droppedEmitters: number;
+    streamKinds: number;
+    droppedStreams: number;
+  };
+}
+
+/** The monitor of this thread (one per thread). */
+export declare class Monitor extends EventEmitter {
+  /** The normalized options it runs with. */
+  readonly options: Required<StartOptions>;
+  /**
+   * Runs one sampling tick now (the interval calls it too). `nowMs` (epoch ms, default
+   * `Date.now()`) lets tests and replays drive time; it must not go backwards.
+   */
+  tick(nowMs?: number): TickResult | null;
+  findings(): LeakFinding[];
+  report(): Omit<Report, 'running'>;
+  /** Emitted once when a finding opens. An exception in a listener is isolated (a process warning). */
+  on(event: 'leak', listener: (finding: LeakFinding) => void): this;
+  /** Emitted when an open finding closes because its growth stopped. */
+  on(event: 'resolved', listener: (finding: LeakFinding) => void): this;
+  on(event: string | symbol, listener: (...args: any[]) => void): this;
+  once(event: 'leak' | 'resolved', listener: (finding: LeakFinding) => void): this;
+  once(event: string | symbol, listener: (...args: any[]) => void): this;
+}
+
+/**
+ * Starts monitoring this thread and returns its {@link Monitor}; when one runs already,
+ * returns it. Throws `TypeError` (unknown option, wrong type) or `RangeError` (number
+ * out of range), with `code` `LEAKGUARD_UNKNOWN_OPTION` / `LEAKGUARD_INVALID_ARG`.
+ */
+export declare function start(options?: StartOptions): Monitor;
+/** Stops monitoring and removes every hook; `start()` may be called again. False when not running. */
+export declare function stop(): boolean;
+/** The findings open now (empty when not started). */
+export declare function findings(): LeakFinding[];
+/** Everything tracked right now, plus memory and findings. */
+export declare function report(): Report;
+/** The running monitor, or null. */
+export declare function getMonitor(): Monitor | null;
+
+/** Options of {@link trackEmitter}. */
+export interface TrackEmitterOptions {
+  /** Name used in targets (`<name>:<event>`); default `<Constructor>#<id>`. 1..200 chars. */
+  name?: string;
+  /** No listeners finding opens while the count is below this (>= 0). Default 10. */
+  threshold?: number;
+}
+
+/**
+ * Tracks the listeners of an EventEmitter or an EventTarget (AbortSignal...), held
+ * weakly, and returns it. Listener sites come from the 'newListener' event
+ * (EventEmitter) or a wrapper of the instance's `addEventListener` (EventTarget).
+ * Throws `TypeError` for anything else or for bad options (`RangeError` for a
+ * negative threshold).
+ */
+export declare function trackEmitter<T extends object>(emitter: T, options?: TrackEmitterOptions): T;
+/** Stops tracking an emitter; false when it was not tracked. Throws `TypeError` for a non-object. */
+export declare function untrackEmitter(emitter: object): boolean;
+/**
+ * Tracks a stream (held weakly) as open until its 'close' event, under `name` (default:
+ * its class name), and returns it. Throws `TypeError` for a non-stream or bad options.
+ */
+export declare function trackStream<T extends object>(stream: T, options?: { name?: string }): T;
