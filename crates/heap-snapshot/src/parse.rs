@@ -179,11 +179,13 @@ impl HeapSnapshot {
             let gz = n == 2 && magic == [0x1f, 0x8b];
             let prefix: Vec<u8> = magic[..n].to_vec();
             let chained = std::io::Cursor::new(prefix).chain(counting);
-            let (reader, hint): (Box<dyn Read>, u64) = if gz {
-                (Box::new(flate2::read::MultiGzDecoder::new(chained)), len.saturating_mul(12))
+            let (reader, hint): (Box<dyn Read + Send>, u64) = if gz {
+                // The decompressed size is unknown: reserve no more than the compressed size allows.
+                (Box::new(flate2::read::MultiGzDecoder::new(chained)), len)
             } else {
                 (Box::new(chained), len)
             };
+            let reader = Prefetch::spawn(reader);
             let mut src = Source::new(reader, counter, len);
             parse(&mut src, hint, opts, ctl)
         };
@@ -231,6 +233,95 @@ fn read_full(f: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
         }
     }
     Ok(n)
+}
+
+/// Reads the input on a helper thread in large chunks, so that file I/O and gzip
+/// decompression overlap with parsing. Falls back to reading inline if no thread
+/// can be started. The helper stops when this reader is dropped.
+struct Prefetch {
+    rx: std::sync::mpsc::Receiver<std::io::Result<Vec<u8>>>,
+    back: std::sync::mpsc::SyncSender<Vec<u8>>,
+    cur: Vec<u8>,
+    pos: usize,
+    done: bool,
+}
+
+impl Prefetch {
+    const CHUNK: usize = 1 << 20;
+
+    fn spawn(mut inner: Box<dyn Read + Send>) -> Box<dyn Read> {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<std::io::Result<Vec<u8>>>(4);
+        let (back, back_rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(8);
+        let spawned = std::thread::Builder::new().name("heap-snapshot-read".into()).spawn(move || loop {
+            let mut chunk = back_rx.try_recv().unwrap_or_default();
+            chunk.resize(Self::CHUNK, 0);
+            let mut n = 0;
+            while n < chunk.len() {
+                match inner.read(&mut chunk[n..]) {
+                    Ok(0) => break,
+                    Ok(k) => n += k,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(e) => {
+                        let _ = tx.send(Err(e));
+                        return;
+                    }
+                }
+            }
+            chunk.truncate(n);
+            let last = n == 0;
+            if tx.send(Ok(chunk)).is_err() || last {
+                return;
+            }
+        });
+        match spawned {
+            Ok(_) => Box::new(Prefetch { rx, back, cur: Vec::new(), pos: 0, done: false }),
+            Err(_) => Box::new(FailedSpawn),
+        }
+    }
+}
+
+/// Stand-in when the helper thread could not be started: reports the error on read.
+struct FailedSpawn;
+
+impl Read for FailedSpawn {
+    fn read(&mut self, _buf: &mut [u8]) -> std::io::Result<usize> {
+        Err(std::io::Error::other("cannot start the reader thread"))
+    }
+}
+
+impl Read for Prefetch {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        loop {
+            if self.pos < self.cur.len() {
+                let n = buf.len().min(self.cur.len() - self.pos);
+                buf[..n].copy_from_slice(&self.cur[self.pos..self.pos + n]);
+                self.pos += n;
+                return Ok(n);
+            }
+            if self.done {
+                return Ok(0);
+            }
+            match self.rx.recv() {
+                Ok(Ok(chunk)) => {
+                    if chunk.is_empty() {
+                        self.done = true;
+                        return Ok(0);
+                    }
+                    let old = std::mem::replace(&mut self.cur, chunk);
+                    let _ = self.back.try_send(old);
+                    self.pos = 0;
+                }
+                Ok(Err(e)) => {
+                    self.done = true;
+                    return Err(e);
+                }
+                Err(_) => {
+                    self.done = true;
+                    return Ok(0);
+                }
+            }
+        }
+    }
 }
 
 struct Counting {
