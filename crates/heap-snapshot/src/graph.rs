@@ -61,8 +61,8 @@ impl Analysis {
             let dist = h.join().unwrap_or_else(|_| Err(crate::SnapshotError::invalid("distance computation panicked")));
             (dist, doms)
         });
+        // Distances ran alongside the dominators: their end is not reported separately.
         let (distances, bfs_parent_edge) = dist?;
-        ctl.report(Stage::Distances, 1.0);
         let (dominators, retained_sizes) = doms?;
         ctl.report(Stage::RetainedSizes, 1.0);
         Ok(Analysis { distances, bfs_parent_edge, dominators, retained_sizes })
