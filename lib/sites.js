@@ -97,6 +97,7 @@ class Sampler {
     this.every = 1;
     this.skip = 0;
     this.events = 0;
+    this.captures = 0;
   }
 
   /** 0: don't capture; otherwise the weight of this capture. */
@@ -104,6 +105,12 @@ class Sampler {
     this.events++;
     if (++this.skip < this.every) return 0;
     this.skip = 0;
+    // A burst within one tick: halve the rate each time the budget is spent.
+    if (++this.captures >= this.budget) {
+      this.captures = 0;
+      this.every *= 2;
+      return this.every / 2;
+    }
     return this.every;
   }
 
@@ -111,6 +118,7 @@ class Sampler {
   retune() {
     this.every = Math.max(1, Math.ceil(this.events / this.budget));
     this.events = 0;
+    this.captures = 0;
   }
 }
 
