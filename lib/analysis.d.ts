@@ -82,7 +82,7 @@ export interface HeapNode {
 
 /** Time of one stage. */
 export interface HeapStageTiming {
-  /** `parse`, `graph` (distances + dominators + retained sizes), `aggregates`, `retainerPaths`, `parseBefore`, `parseAfter`, `diff`. */
+  /** `parse` (for a diff: both files, parsed at once), `graph` (distances + dominators + retained sizes), `aggregates`, `retainerPaths`, `diff`. */
   stage: string;
   /** Milliseconds. */
   ms: number;

@@ -171,8 +171,14 @@ pub fn analyze_snapshot(s: &HeapSnapshot, opts: &AnalyzeOptions, ctl: &mut Contr
     let a = Analysis::compute(s, ctl)?;
     let t = timings.add("graph", t);
     ctl.check()?;
-    let aggs = Aggregates::compute(s, &a, ctl)?;
-    let statistics = Statistics::compute(s, &a);
+    // Statistics (a pass over all edges) run beside the aggregates.
+    let (aggs, statistics) = std::thread::scope(|scope| {
+        let h = scope.spawn(|| Statistics::compute(s, &a));
+        let aggs = Aggregates::compute(s, &a, ctl);
+        (aggs, h.join())
+    });
+    let aggs = aggs?;
+    let statistics = statistics.map_err(|_| crate::SnapshotError::invalid("statistics computation panicked"))?;
     let class_count = aggs.classes.iter().filter(|c| c.count > 0).count() as u64;
     let mut classes: Vec<Aggregate> = aggs.classes.into_iter().filter(|c| c.count > 0).collect();
     classes.sort_by(|x, y| y.retained_size.cmp(&x.retained_size).then_with(|| x.name.cmp(&y.name)));
@@ -205,12 +211,18 @@ pub fn analyze_file(path: &Path, opts: &AnalyzeOptions, ctl: &mut Control<'_>) -
 pub fn diff_files(before: &Path, after: &Path, opts: &DiffOptions, ctl: &mut Control<'_>) -> Result<DiffReport> {
     let mut timings = Timings::default();
     let t = Instant::now();
-    ctl.label = 0;
-    let b = HeapSnapshot::from_file_with(before, ParseOptions { skip_edges: true }, ctl)?;
-    let t = timings.add("parseBefore", t);
-    ctl.label = 1;
-    let s = HeapSnapshot::from_file(after, ctl)?;
-    let t = timings.add("parseAfter", t);
+    // Both files are parsed at once: the first (nodes only) on a helper thread.
+    let cancel = ctl.cancel_flag();
+    let (b, s) = std::thread::scope(|scope| {
+        let h = scope.spawn(move || {
+            HeapSnapshot::from_file_with(before, ParseOptions { skip_edges: true }, &mut Control::new(cancel, None))
+        });
+        let s = HeapSnapshot::from_file(after, ctl);
+        let b = h.join().unwrap_or_else(|_| Err(crate::SnapshotError::invalid("parsing panicked").with_path(before)));
+        (b, s)
+    });
+    let (b, s) = (b?, s?);
+    let t = timings.add("parse", t);
     let a = Analysis::compute(&s, ctl).map_err(|e| e.with_path(after))?;
     let t = timings.add("graph", t);
     let d = diff_snapshots(&b, &s, Some(&a.retained_sizes), ctl)?;
