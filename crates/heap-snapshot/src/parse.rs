@@ -974,6 +974,16 @@ fn parse(src: &mut Source, size_hint: u64, opts: ParseOptions, ctl: &mut Control
         src.read_string(ctl, &mut key, 4096, "a top-level key")?;
         src.expect(ctl, b':', "the top-level object")?;
         let at = src.offset();
+        let duplicate = match key.as_slice() {
+            b"snapshot" => header.is_some(),
+            b"nodes" => seen_nodes,
+            b"edges" => seen_edges,
+            b"strings" => seen_strings,
+            _ => false,
+        };
+        if duplicate {
+            return Err(SnapshotError::format(at, format!("duplicate `{}`", String::from_utf8_lossy(&key))));
+        }
         match key.as_slice() {
             b"snapshot" => {
                 let mut raw = Vec::new();

@@ -303,6 +303,8 @@ fn errors_name_the_field_and_offset() {
     assert!(e.contains("`edges`"), "{e}");
     let e = err_text(full.replace("\"nodes\":[9", "\"nodes\":[-9").as_bytes());
     assert!(e.contains("expected a non-negative integer in `nodes`"), "{e}");
+    let e = err_text(full.replacen("\"trace_tree\":[]", "\"nodes\":[]", 1).as_bytes());
+    assert!(e.contains("duplicate `nodes`"), "{e}");
     let e = err_text(full.replace("\"strings\":", "\"strangs\":").as_bytes());
     assert!(e.contains("missing `strings`"), "{e}");
     let e = err_text(full.replace("\"edges\":[5,7,14", "\"edges\":[5,7,15").as_bytes());
