@@ -392,3 +392,42 @@ fn buffer_boundaries_anywhere_give_the_same_graph() {
         assert!(e.contains(&format!("at byte {off}")) && e.contains("found 'x'"), "{size}: {e}");
     }
 }
+
+#[test]
+fn corrupted_input_never_panics() {
+    let base = sample().into_bytes();
+    let mut seed: u64 = 0x2545F4914F6CDD1D;
+    let mut rnd = |m: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % m as u64) as usize
+    };
+    let alphabet = b"0123456789,[]{}\": -x\\u";
+    for _ in 0..2000 {
+        let mut v = base.clone();
+        for _ in 0..1 + rnd(4) {
+            if v.is_empty() {
+                break;
+            }
+            let i = rnd(v.len());
+            match rnd(3) {
+                0 => v[i] = alphabet[rnd(alphabet.len())],
+                1 => {
+                    v.remove(i);
+                }
+                _ => v.truncate(i),
+            }
+        }
+        if let Ok(s) = HeapSnapshot::from_slice(&v) {
+            let a = Analysis::compute(&s, &mut Control::none()).unwrap();
+            let g = Aggregates::compute(&s, &a, &mut Control::none()).unwrap();
+            assert_eq!(g.node_class.len(), s.node_count());
+            let _ = Statistics::compute(&s, &a);
+            for n in 0..s.node_count() as u32 {
+                let _ = retainer_path(&s, &a, n);
+            }
+            let _ = diff_snapshots(&s, &s, Some(&a.retained_sizes), &mut Control::none()).unwrap();
+        }
+    }
+}
