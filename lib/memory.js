@@ -35,7 +35,7 @@ class MemorySampler {
   /** Records `process.memoryUsage()` (bytes); `postGc`: taken right after a full GC. */
   sample(postGc) {
     const m = process.memoryUsage();
-    this.detector.observeMemory(m.heapUsed, m.external, m.arrayBuffers, m.rss, postGc);
+    this.detector.observeMemory(m.heapUsed, m.external, m.arrayBuffers, m.rss, m.heapTotal, postGc);
     return m;
   }
 

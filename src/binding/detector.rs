@@ -142,8 +142,8 @@ impl NativeDetector {
     /// Records a `process.memoryUsage()` sample (bytes). `postGc` marks a sample
     /// taken right after a major GC (a perf_hooks `gc` entry of kind major).
     #[napi]
-    pub fn observe_memory(&mut self, heap_used: f64, external: f64, array_buffers: f64, rss: f64, post_gc: bool) {
-        self.inner.observe_memory(MemorySample { heap_used, external, array_buffers, rss }, post_gc);
+    pub fn observe_memory(&mut self, heap_used: f64, external: f64, array_buffers: f64, rss: f64, heap_total: f64, post_gc: bool) {
+        self.inner.observe_memory(MemorySample { heap_used, external, array_buffers, rss, heap_total }, post_gc);
     }
 
     /// One tick at `nowMs` (epoch ms): records `samples`, evaluates every series.

@@ -464,6 +464,8 @@ pub struct MemorySample {
     pub external: f64,
     pub array_buffers: f64,
     pub rss: f64,
+    /// `heapTotal`: the V8 heap's reserved pages (0 when unknown).
+    pub heap_total: f64,
 }
 
 /// Counters about the detector's own state (reported so its memory is visible).
@@ -507,6 +509,7 @@ pub struct Detector {
     raw_history: [VecDeque<f64>; 4],
     last_post_gc_tick: [u64; 4],
     last_floor: [Option<f64>; 4],
+    last_rss: f64,
     started_at: Option<f64>,
     next_id: u32,
     dropped_series: u64,
@@ -531,6 +534,7 @@ impl Detector {
             raw_history: Default::default(),
             last_post_gc_tick: [0; 4],
             last_floor: [None; 4],
+            last_rss: 0.0,
             started_at: None,
             next_id: 1,
             dropped_series: 0,
@@ -549,7 +553,14 @@ impl Detector {
         if post_gc {
             self.major_gcs += 1;
         }
-        let vals = [m.heap_used, m.external, m.array_buffers, m.rss];
+        // The rss series tracks native memory: rss outside the V8 heap's pages and
+        // outside external memory, so that the heap growing its reservation (a busy
+        // young generation, more code) is not mistaken for a native leak.
+        if m.rss.is_finite() {
+            self.last_rss = m.rss;
+        }
+        let native = (m.rss - m.heap_total.max(0.0) - m.external.max(0.0)).max(0.0);
+        let vals = [m.heap_used, m.external, m.array_buffers, native];
         for (b, v) in self.mem.iter_mut().zip(vals) {
             if !v.is_finite() {
                 continue;
@@ -807,10 +818,13 @@ impl Detector {
             let gb = b.1.current - b.1.first;
             gb.total_cmp(&ga).then(b.1.current.total_cmp(&a.1.current)).then(a.0.cmp(b.0))
         });
+        // Site counts are sampled estimates: never let them add up to more than the count.
+        let total: f64 = sites.iter().map(|(_, st)| st.current).sum();
+        let scale = if !s.kind.is_memory() && total > current && total > 0.0 { current / total } else { 1.0 };
         let sites: Vec<Site> = sites
             .into_iter()
             .take(self.cfg.top_sites)
-            .map(|(k, st)| Site { stack: k.clone(), count: st.current })
+            .map(|(k, st)| Site { stack: k.clone(), count: (st.current * scale).round() })
             .collect();
         let confidence = normal_cdf(f.z);
         let message = message(s.kind, &s.target, f.baseline, current, per_min, confidence, time_to_limit_ms, sites.first());
@@ -838,8 +852,7 @@ impl Detector {
         let (limit, used) = match kind {
             Kind::Heap => (self.cfg.heap_limit, current),
             Kind::External | Kind::ArrayBuffers | Kind::Rss => {
-                let rss = self.series.get(&(Kind::Rss, "rss".to_string())).and_then(|s| s.points.back()).map(|p| p.v);
-                (self.cfg.memory_limit, rss.unwrap_or(current).max(current))
+                (self.cfg.memory_limit, self.last_rss.max(current))
             }
             _ => return None,
         };
@@ -957,7 +970,7 @@ fn message(
         Kind::Heap => "post-GC heapUsed".to_string(),
         Kind::External => "post-GC external memory".to_string(),
         Kind::ArrayBuffers => "post-GC arrayBuffers memory".to_string(),
-        Kind::Rss => "rss with flat heap and external memory (native memory: an addon, zlib, threads, or allocator fragmentation)".to_string(),
+        Kind::Rss => "native memory (rss outside the V8 heap and external memory; an addon, zlib, threads, or allocator fragmentation)".to_string(),
     };
     let rate = if unit == "bytes" { fmt_value(unit, per_min) } else { format!("{per_min:.0}") };
     let mut m = format!(
@@ -1110,7 +1123,7 @@ mod tests {
     }
 
     fn mem(heap: f64) -> MemorySample {
-        MemorySample { heap_used: heap, external: 1.0 * MIB, array_buffers: 0.5 * MIB, rss: 80.0 * MIB }
+        MemorySample { heap_used: heap, external: 1.0 * MIB, array_buffers: 0.5 * MIB, rss: 80.0 * MIB + heap, heap_total: heap * 1.2 }
     }
 
     #[test]
@@ -1168,7 +1181,7 @@ mod tests {
         let mut kinds = Vec::new();
         for i in 0..60 {
             let heap = 20.0 * MIB + i as f64 * MIB;
-            let m = MemorySample { heap_used: heap, external: MIB, array_buffers: MIB, rss: 60.0 * MIB + 1.5 * i as f64 * MIB };
+            let m = MemorySample { heap_used: heap, external: MIB, array_buffers: MIB, rss: 60.0 * MIB + 1.5 * i as f64 * MIB, heap_total: 0.0 };
             d.observe_memory(m, true);
             kinds.extend(d.tick(T0 + i as f64 * 1000.0, vec![]).opened.into_iter().map(|f| f.kind));
         }
@@ -1181,7 +1194,7 @@ mod tests {
         let mut d = det();
         let mut opened = Vec::new();
         for i in 0..60 {
-            let m = MemorySample { heap_used: 20.0 * MIB, external: MIB, array_buffers: MIB, rss: 60.0 * MIB + 4.0 * i as f64 * MIB };
+            let m = MemorySample { heap_used: 20.0 * MIB, external: MIB, array_buffers: MIB, rss: 60.0 * MIB + 4.0 * i as f64 * MIB, heap_total: 24.0 * MIB };
             d.observe_memory(m, true);
             opened.extend(d.tick(T0 + i as f64 * 1000.0, vec![]).opened);
         }
@@ -1191,12 +1204,24 @@ mod tests {
     }
 
     #[test]
+    fn rss_growth_from_the_heap_reservation_is_not_native() {
+        // A busy young generation: heapTotal (and rss) grow, post-GC heapUsed is flat.
+        let mut d = det();
+        for i in 0..60 {
+            let total = 30.0 * MIB + i as f64 * MIB;
+            let m = MemorySample { heap_used: 20.0 * MIB, external: MIB, array_buffers: MIB, rss: 40.0 * MIB + total, heap_total: total };
+            d.observe_memory(m, true);
+            assert!(d.tick(T0 + i as f64 * 1000.0, vec![]).opened.is_empty(), "opened at {i}");
+        }
+    }
+
+    #[test]
     fn external_growth_explained_by_array_buffers_is_one_finding() {
         let mut d = det();
         let mut kinds = Vec::new();
         for i in 0..60 {
             let ab = MIB + i as f64 * MIB;
-            let m = MemorySample { heap_used: 20.0 * MIB, external: ab + 2.0 * MIB, array_buffers: ab, rss: 200.0 * MIB };
+            let m = MemorySample { heap_used: 20.0 * MIB, external: ab + 2.0 * MIB, array_buffers: ab, rss: 200.0 * MIB + ab, heap_total: 24.0 * MIB };
             d.observe_memory(m, true);
             kinds.extend(d.tick(T0 + i as f64 * 1000.0, vec![]).opened.into_iter().map(|f| f.kind));
         }
