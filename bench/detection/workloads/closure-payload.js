@@ -16,7 +16,7 @@ function readBody(req, cb) { // LEAK-FN
 }
 
 function handle(req, res) {
-  readBody(req, (body) => {
+  readBody(req, (body) => { // LEAK-FN (the callback whose context holds body)
     const doc = JSON.parse(body);
     onFlush.push(() => { flushed += body.length; }); // LEAK-SITE
     res.setHeader('content-type', 'application/json');

@@ -9,12 +9,12 @@ const sessions = new Map();
 
 function handle(req, res) { // LEAK-FN
   const id = crypto.randomUUID();
-  const session = {
+  const session = { // LEAK-ALLOC
     id,
     user: `user-${Math.floor(Math.random() * 1e6)}`,
     createdAt: Date.now(),
     agent: req.headers['user-agent'] || 'unknown',
-    cart: Array.from({ length: 20 }, (_, i) => ({ sku: `sku-${i}-${id.slice(0, 8)}`, qty: i })),
+    cart: Array.from({ length: 20 }, (_, i) => ({ sku: `sku-${i}-${id.slice(0, 8)}`, qty: i })), // LEAK-ALLOC
   };
   sessions.set(id, session); // LEAK-SITE
   res.setHeader('set-cookie', `sid=${id}`);
