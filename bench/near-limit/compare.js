@@ -5,6 +5,7 @@
 // without a memory cgroup cap. Prints a markdown table (docs/near-limit.md).
 //
 //   node bench/near-limit/compare.js [--runs 10] [--heap 64] [--cap-mb 200] [--shape small|chunky] [--json out.json]
+//   node bench/near-limit/compare.js --from out.json     (re-render the table of a recorded run)
 //
 // The capped rows need a writable memory cgroup (cgroup v1 or v2, usually root);
 // without one they are reported as unavailable. Each run's files go to a fresh
@@ -23,6 +24,7 @@ const HEAP_MB = Number(arg('heap', 64));
 const CAP_MB = Number(arg('cap-mb', 200));
 const JSON_OUT = arg('json', null);
 const SHAPE = arg('shape', 'small');
+const FROM = arg('from', null);
 const LEAKER = path.join(h.FIXTURES, 'leaker.js');
 
 function readRss(pid) {
@@ -34,7 +36,7 @@ function readRss(pid) {
   }
 }
 
-/** Finds the pid of the node process (the shell wrapper execs into it, so same pid). */
+/** One run of `mode` (with a cgroup cap if `cap`); the shell wrapper execs into node, so the pid is node's. */
 async function oneRun(mode, cap, cgParent, runIndex) {
   const base = h.tempDir('bench');
   const dir = path.join(base, 'snaps');
@@ -125,44 +127,56 @@ const range = (xs) => {
 };
 const mb = (b) => (b === null ? '–' : `${(b / 1048576).toFixed(0)}`);
 
+function table(results, cg, meta) {
+  const lines = [];
+  lines.push(`Leaking program: \`__tests__/fixtures/near-limit/leaker.js\` with LEAK_SHAPE=${meta.shape}, \`--max-old-space-size=${meta.heapMb}\`, cap ${meta.capMb} MB, ${meta.runs} runs per row, Node ${meta.node}, ${meta.cpus} CPUs.`);
+  lines.push('');
+  lines.push('| tool | memory cap | complete snapshot | evidence file (skipped reason) | partial / 0-byte file left | nothing usable | exit | time to death, s (median) | peak RSS during the write, MB (median [min–max]) | largest snapshot, MB (median) |');
+  lines.push('|---|---|---|---|---|---|---|---|---|---|');
+  for (const c of CONFIGS) {
+    const rs = results.filter((r) => r.mode === c.mode && r.cap === c.cap);
+    const capLabel = c.cap ? `cgroup ${meta.cgroupVersion || ''} ${meta.capMb} MB` : 'none';
+    const tool = c.mode === 'node-flag' ? '`--heapsnapshot-near-heap-limit=1`' : 'leakguard `snapshotNearLimit()`';
+    if (!rs.length) {
+      lines.push(`| ${tool} | ${capLabel} | unavailable: ${cg && cg.unavailable} | | | | | | | |`);
+      continue;
+    }
+    const n = rs.length;
+    const frac = (pred) => `${rs.filter(pred).length}/${n}`;
+    const exits = [...new Set(rs.map((r) => String(r.exit)))].join(', ');
+    const pw = range(rs.map((r) => r.peakRssDuringWrite));
+    lines.push(`| ${tool} | ${capLabel} | ${frac((r) => r.complete > 0)} | ${frac((r) => r.evidence > 0)} | ${frac((r) => r.brokenFiles > 0)} | ${frac((r) => r.complete === 0 && r.evidence === 0)} | ${exits} | ${(median(rs.map((r) => r.elapsedMs)) / 1000).toFixed(1)} | ${mb(median(rs.map((r) => r.peakRssDuringWrite)))}${pw ? ` [${mb(pw[0])}–${mb(pw[1])}]` : ''} | ${mb(median(rs.map((r) => r.snapshotBytes)))} |`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+const CONFIGS = [
+  { mode: 'node-flag', cap: false },
+  { mode: 'leakguard', cap: false },
+  { mode: 'node-flag', cap: true },
+  { mode: 'leakguard', cap: true },
+];
+
 async function main() {
+  if (FROM) {
+    const rec = JSON.parse(fs.readFileSync(FROM, 'utf8'));
+    process.stdout.write(table(rec.results, null, rec.meta));
+    return;
+  }
   const cg = h.memoryCgroupParent();
-  const configs = [
-    { mode: 'node-flag', cap: false },
-    { mode: 'leakguard', cap: false },
-    { mode: 'node-flag', cap: true },
-    { mode: 'leakguard', cap: true },
-  ];
   const results = [];
-  // Alternate modes run by run so machine load affects both alike.
+  // Alternate tools run by run so machine load affects both alike.
   for (let i = 0; i < RUNS; i++) {
-    for (const c of configs) {
+    for (const c of CONFIGS) {
       if (c.cap && 'unavailable' in cg) continue;
       const r = await oneRun(c.mode, c.cap, cg, i);
       results.push(r);
       process.stderr.write(`${c.mode}${c.cap ? ` cap ${CAP_MB}MB` : ''} run ${i + 1}: ${r.outcome} (${r.exit}, ${r.elapsedMs} ms)\n`);
     }
   }
-  const lines = [];
-  lines.push(`Leaking program: \`__tests__/fixtures/near-limit/leaker.js\` with LEAK_SHAPE=${SHAPE}, \`--max-old-space-size=${HEAP_MB}\`, ${RUNS} runs per row, Node ${process.version}, ${require('os').cpus().length} CPUs.`);
-  lines.push('');
-  lines.push('| tool | memory cap | complete snapshot | partial / 0-byte file left | evidence file only | nothing | time to death, ms (median) | peak RSS during write, MB (median [min–max]) | snapshot size, MB (median) |');
-  lines.push('|---|---|---|---|---|---|---|---|---|');
-  for (const c of configs) {
-    const rs = results.filter((r) => r.mode === c.mode && r.cap === c.cap);
-    const capLabel = c.cap ? `cgroup ${cg.version || ''} ${CAP_MB} MB` : 'none';
-    if (!rs.length) {
-      lines.push(`| ${c.mode === 'node-flag' ? '`--heapsnapshot-near-heap-limit=1`' : 'leakguard'} | ${capLabel} | unavailable: ${cg.unavailable} | | | | | | |`);
-      continue;
-    }
-    const n = rs.length;
-    const count = (o) => `${rs.filter((r) => r.outcome === o).length}/${n}`;
-    const broken = `${rs.filter((r) => r.brokenFiles > 0).length}/${n}`;
-    const pw = range(rs.map((r) => r.peakRssDuringWrite));
-    lines.push(`| ${c.mode === 'node-flag' ? '`--heapsnapshot-near-heap-limit=1`' : 'leakguard `snapshotNearLimit()`'} | ${capLabel} | ${count('complete')} | ${broken} | ${count('evidence')} | ${count('none')} | ${median(rs.map((r) => r.elapsedMs))} | ${mb(median(rs.map((r) => r.peakRssDuringWrite)))}${pw ? ` [${mb(pw[0])}–${mb(pw[1])}]` : ''} | ${mb(median(rs.map((r) => r.snapshotBytes)))} |`);
-  }
-  process.stdout.write(lines.join('\n') + '\n');
-  if (JSON_OUT) fs.writeFileSync(JSON_OUT, JSON.stringify(results, null, 1));
+  const meta = { shape: SHAPE, heapMb: HEAP_MB, capMb: CAP_MB, runs: RUNS, node: process.version, cpus: require('os').cpus().length, cgroupVersion: cg.version || null };
+  process.stdout.write(table(results, cg, meta));
+  if (JSON_OUT) fs.writeFileSync(JSON_OUT, JSON.stringify({ meta, results }, null, 1));
 }
 
 main().catch((e) => {
