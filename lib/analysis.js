@@ -3,7 +3,10 @@
 // variants. Validation happens here; the work is done by the native
 // `heap-snapshot` crate through `src/binding/heap.rs`.
 const { fileURLToPath } = require('node:url');
+const { debuglog } = require('node:util');
 const binding = require('../binding.js');
+
+const debug = debuglog('leakguard');
 
 /** One defaults object for every option of this module. */
 const DEFAULTS = Object.freeze({ top: 20, largest: 10, paths: 5 });
@@ -76,7 +79,7 @@ function wrapError(err) {
   return e;
 }
 
-async function runAsync(signal, start) {
+async function runAsync(what, signal, start) {
   if (signal && signal.aborted) throw abortError(signal);
   const token = new binding.HeapAnalysisCancelToken();
   const onAbort = () => token.cancel();
@@ -84,7 +87,7 @@ async function runAsync(signal, start) {
   try {
     const result = await start(token);
     if (signal && signal.aborted) throw abortError(signal);
-    return result;
+    return logTimings(what, result);
   } catch (err) {
     if (signal && signal.aborted) throw abortError(signal);
     throw wrapError(err);
@@ -93,9 +96,14 @@ async function runAsync(signal, start) {
   }
 }
 
-function runSync(fn) {
+function logTimings(what, result) {
+  debug('%s: %s', what, result.timings.map((t) => `${t.stage} ${t.ms.toFixed(0)} ms`).join(', '));
+  return result;
+}
+
+function runSync(what, fn) {
   try {
-    return fn();
+    return logTimings(what, fn());
   } catch (err) {
     throw wrapError(err);
   }
@@ -111,7 +119,7 @@ function analyzeSnapshot(path, options) {
   try {
     const file = toPath(path, 'path');
     const o = normalize(options, ['top', 'largest'], false);
-    return runAsync(o.signal, (token) => binding.analyzeHeapSnapshot(file, { top: o.top, largest: o.largest }, token));
+    return runAsync(`analyzeSnapshot ${file}`, o.signal, (token) => binding.analyzeHeapSnapshot(file, { top: o.top, largest: o.largest }, token));
   } catch (err) {
     return Promise.reject(err);
   }
@@ -125,7 +133,7 @@ function analyzeSnapshot(path, options) {
 function analyzeSnapshotSync(path, options) {
   const file = toPath(path, 'path');
   const o = normalize(options, ['top', 'largest'], true);
-  return runSync(() => binding.analyzeHeapSnapshotSync(file, { top: o.top, largest: o.largest }, o.onProgress));
+  return runSync(`analyzeSnapshotSync ${file}`, () => binding.analyzeHeapSnapshotSync(file, { top: o.top, largest: o.largest }, o.onProgress));
 }
 
 /**
@@ -140,7 +148,7 @@ function diffSnapshots(before, after, options) {
     const a = toPath(before, 'before');
     const b = toPath(after, 'after');
     const o = normalize(options, ['top', 'paths'], false);
-    return runAsync(o.signal, (token) => binding.diffHeapSnapshots(a, b, { top: o.top, paths: o.paths }, token));
+    return runAsync(`diffSnapshots ${a} ${b}`, o.signal, (token) => binding.diffHeapSnapshots(a, b, { top: o.top, paths: o.paths }, token));
   } catch (err) {
     return Promise.reject(err);
   }
@@ -156,7 +164,7 @@ function diffSnapshotsSync(before, after, options) {
   const a = toPath(before, 'before');
   const b = toPath(after, 'after');
   const o = normalize(options, ['top', 'paths'], true);
-  return runSync(() => binding.diffHeapSnapshotsSync(a, b, { top: o.top, paths: o.paths }, o.onProgress));
+  return runSync(`diffSnapshotsSync ${a} ${b}`, () => binding.diffHeapSnapshotsSync(a, b, { top: o.top, paths: o.paths }, o.onProgress));
 }
 
 module.exports = { analyzeSnapshot, analyzeSnapshotSync, diffSnapshots, diffSnapshotsSync };

@@ -75,8 +75,6 @@ impl Stage {
 pub struct Control<'a> {
     cancel: Option<&'a AtomicBool>,
     progress: Option<&'a mut dyn FnMut(Stage, f64)>,
-    /// Extra label passed to progress (e.g. which file of a diff); not interpreted.
-    pub label: u8,
 }
 
 impl<'a> Control<'a> {
@@ -87,7 +85,7 @@ impl<'a> Control<'a> {
     /// With an optional cancel flag (set it to `true` to stop at the next check)
     /// and an optional progress callback receiving `(stage, fraction 0..=1)`.
     pub fn new(cancel: Option<&'a AtomicBool>, progress: Option<&'a mut dyn FnMut(Stage, f64)>) -> Self {
-        Control { cancel, progress, label: 0 }
+        Control { cancel, progress }
     }
     /// Returns [`SnapshotError::Cancelled`] once the cancel flag is set.
     pub fn check(&self) -> Result<()> {
