@@ -19,9 +19,11 @@ function forceGc() {
  * Resolves once `check()` is true, running a full GC and yielding to the event loop
  * (so FinalizationRegistry callbacks run) between tries; rejects after `tries`.
  */
-async function gcUntil(check, tries = 50) {
+async function gcUntil(check, tries = 100) {
   for (let i = 0; i < tries; i++) {
     forceGc();
+    // Two turns of the event loop: FinalizationRegistry callbacks are posted as tasks.
+    await new Promise((resolve) => setImmediate(resolve));
     await new Promise((resolve) => setImmediate(resolve));
     if (check()) return i + 1;
   }
