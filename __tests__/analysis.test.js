@@ -326,6 +326,13 @@ describe('AbortSignal', () => {
   });
 });
 
+test('the package entry exports the analysis API', () => {
+  const pkg = require('..');
+  for (const name of ['analyzeSnapshot', 'analyzeSnapshotSync', 'diffSnapshots', 'diffSnapshotsSync']) {
+    expect(pkg[name]).toBe(analysis[name]);
+  }
+});
+
 test('works inside a worker thread', async () => {
   const code = `
     const { parentPort, workerData } = require('node:worker_threads');
@@ -333,7 +340,7 @@ test('works inside a worker thread', async () => {
     a.analyzeSnapshot(workerData.file, { top: 1, largest: 0 }).then(
       (r) => parentPort.postMessage(r.aggregates[0].name),
       (e) => parentPort.postMessage('error: ' + e.message));`;
-  const w = new Worker(code, { eval: true, workerData: { lib: require.resolve('../lib/analysis.js'), file: graphFile } });
+  const w = new Worker(code, { eval: true, workerData: { lib: require.resolve('..'), file: graphFile } });
   const msg = await new Promise((resolve, reject) => {
     w.once('message', resolve);
     w.once('error', reject);
