@@ -74,6 +74,7 @@ impl Stage {
 #[derive(Default)]
 pub struct Control<'a> {
     cancel: Option<&'a AtomicBool>,
+    also: Option<&'a AtomicBool>,
     progress: Option<&'a mut dyn FnMut(Stage, f64)>,
 }
 
@@ -85,13 +86,20 @@ impl<'a> Control<'a> {
     /// With an optional cancel flag (set it to `true` to stop at the next check)
     /// and an optional progress callback receiving `(stage, fraction 0..=1)`.
     pub fn new(cancel: Option<&'a AtomicBool>, progress: Option<&'a mut dyn FnMut(Stage, f64)>) -> Self {
-        Control { cancel, progress }
+        Control { cancel, also: None, progress }
+    }
+    /// Also stops when `flag` is set (used between threads of one parse).
+    pub(crate) fn also(mut self, flag: &'a AtomicBool) -> Self {
+        self.also = Some(flag);
+        self
     }
     /// Returns [`SnapshotError::Cancelled`] once the cancel flag is set.
     pub fn check(&self) -> Result<()> {
-        match self.cancel {
-            Some(c) if c.load(Ordering::Relaxed) => Err(SnapshotError::Cancelled),
-            _ => Ok(()),
+        let set = |f: Option<&AtomicBool>| f.is_some_and(|c| c.load(Ordering::Relaxed));
+        if set(self.cancel) || set(self.also) {
+            Err(SnapshotError::Cancelled)
+        } else {
+            Ok(())
         }
     }
     /// The cancel flag, for work handed to another thread.

@@ -169,6 +169,10 @@ impl HeapSnapshot {
 
     /// Like [`HeapSnapshot::from_file`] with options (e.g. skip the edges for a diff baseline).
     pub fn from_file_with(path: &Path, opts: ParseOptions, ctl: &mut Control<'_>) -> Result<HeapSnapshot> {
+        Self::from_file_impl(path, opts, ctl, SPLIT_MIN_BYTES)
+    }
+
+    fn from_file_impl(path: &Path, opts: ParseOptions, ctl: &mut Control<'_>, split_min: u64) -> Result<HeapSnapshot> {
         let mut run = || -> Result<HeapSnapshot> {
             let mut f = File::open(path).map_err(SnapshotError::io)?;
             let len = f.metadata().map_err(SnapshotError::io)?.len();
@@ -187,9 +191,65 @@ impl HeapSnapshot {
             };
             let reader = Prefetch::spawn(reader);
             let mut src = Source::new(reader, counter, len);
-            parse(&mut src, hint, opts, ctl)
+            if opts.skip_edges {
+                let (mut snap, h) = parse(&mut src, hint, Role::NoEdges, ctl)?;
+                validate(&mut snap, &h, true)?;
+                return Ok(snap);
+            }
+            if gz || len < split_min {
+                let (mut snap, h) = parse(&mut src, hint, Role::All, ctl)?;
+                validate(&mut snap, &h, false)?;
+                return Ok(snap);
+            }
+            // Two threads over the same plain file: `edges` (the largest array) on a
+            // helper, everything else here. Offsets in errors are the same either way.
+            // The helper stops early when the caller cancels or this thread fails.
+            let stop = std::sync::atomic::AtomicBool::new(false);
+            let cancel = ctl.cancel_flag();
+            let (main, edges) = std::thread::scope(|scope| {
+                let stop = &stop;
+                let helper = scope.spawn(move || -> Result<HeapSnapshot> {
+                    let f = File::open(path).map_err(SnapshotError::io)?;
+                    let counter = Arc::new(AtomicU64::new(0));
+                    let reader = Prefetch::spawn(Box::new(Counting { inner: f, count: counter.clone() }));
+                    let mut src = Source::new(reader, counter, len);
+                    Ok(parse(&mut src, len, Role::EdgesOnly, &mut Control::new(cancel, None).also(stop))?.0)
+                });
+                let main = parse(&mut src, hint, Role::NoEdges, ctl);
+                if main.is_err() {
+                    stop.store(true, Ordering::Relaxed);
+                }
+                let edges = helper.join().unwrap_or_else(|_| Err(SnapshotError::invalid("edge parsing panicked")));
+                (main, edges)
+            });
+            ctl.check()?;
+            // Report the problem seen first in the file.
+            let (mut snap, h, e) = match (main, edges) {
+                (Ok((snap, h)), Ok(e)) => (snap, h, e),
+                (Err(a), Err(b)) => {
+                    let first = match (&a, &b) {
+                        (SnapshotError::Format { offset: x, .. }, SnapshotError::Format { offset: y, .. }) if y < x => b,
+                        _ => a,
+                    };
+                    return Err(first);
+                }
+                (Err(a), Ok(_)) => return Err(a),
+                (Ok(_), Err(b)) => return Err(b),
+            };
+            snap.edge_type = e.edge_type;
+            snap.edge_name = e.edge_name;
+            snap.edge_to = e.edge_to;
+            validate(&mut snap, &h, false)?;
+            ctl.report(Stage::Parse, 1.0);
+            Ok(snap)
         };
         run().map_err(|e| e.with_path(path))
+    }
+
+    /// Parses a plain file with the two-thread split whatever its size (tests).
+    #[doc(hidden)]
+    pub fn from_file_split(path: &Path) -> Result<HeapSnapshot> {
+        Self::from_file_impl(path, ParseOptions::default(), &mut Control::none(), 0)
     }
 
     /// Reads a snapshot from an in-memory JSON text (tests and small inputs).
@@ -211,16 +271,33 @@ impl HeapSnapshot {
         }
         let r = Box::new(Trickle(std::io::Cursor::new(data.to_vec()), buffer));
         let mut src = Source::with_buffer(r, counter, data.len() as u64, buffer);
-        parse(&mut src, data.len() as u64, ParseOptions::default(), &mut Control::none())
+        let (mut snap, h) = parse(&mut src, data.len() as u64, Role::All, &mut Control::none())?;
+        validate(&mut snap, &h, false)?;
+        Ok(snap)
     }
 }
 
 /// What to keep while parsing.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ParseOptions {
-    /// Scan but do not store `edges` (enough for a diff baseline, which only needs ids, names and sizes).
+    /// Skip `edges` (enough for a diff baseline, which only needs ids, names and sizes).
     pub skip_edges: bool,
 }
+
+/// Which part of the file one parser handles when a plain file is parsed by two threads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    /// Everything (the sequential path).
+    All,
+    /// Everything but `edges`, which are skipped without decoding (another thread reads them).
+    NoEdges,
+    /// Only the header and `edges`; stops after `edges`.
+    EdgesOnly,
+}
+
+/// Plain files at least this large are parsed by two threads: one for `edges`,
+/// one for the rest.
+const SPLIT_MIN_BYTES: u64 = 32 << 20;
 
 fn read_full(f: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
     let mut n = 0;
@@ -615,6 +692,23 @@ impl Source {
         }
     }
 
+    /// Skips an array of numbers without decoding it (up to the first `]`).
+    fn skip_number_array(&mut self, ctl: &mut Control<'_>, what: &str) -> Result<()> {
+        self.expect(ctl, b'[', what)?;
+        loop {
+            if self.pos >= self.len && !self.fill(ctl)? {
+                return Err(self.eof_error(what));
+            }
+            match memchr::memchr(b']', &self.buf[self.pos..self.len]) {
+                Some(i) => {
+                    self.pos += i + 1;
+                    return Ok(());
+                }
+                None => self.pos = self.len,
+            }
+        }
+    }
+
     /// Scans an array of non-negative integers, handing each to `sink`.
     ///
     /// Works on buffer windows that end after a separator, so that every number in
@@ -771,7 +865,6 @@ struct EdgeSink<'a> {
     node_fields: u64,
     /// ceil(2^64 / node_fields): `to_node / node_fields` without a division instruction.
     node_fields_inv: u128,
-    skip: bool,
 }
 
 impl NumberSink for EdgeSink<'_> {
@@ -781,9 +874,6 @@ impl NumberSink for EdgeSink<'_> {
         self.field += 1;
         if self.field == self.cols.len() {
             self.field = 0;
-        }
-        if self.skip {
-            return Ok(());
         }
         match col {
             Col::Type => self.snap.edge_type.push(if v < 255 { v as u8 } else { 255 }),
@@ -934,7 +1024,9 @@ fn decode_header(raw: &[u8], offset: u64, snap: &mut HeapSnapshot) -> Result<Hea
     })
 }
 
-fn parse(src: &mut Source, size_hint: u64, opts: ParseOptions, ctl: &mut Control<'_>) -> Result<HeapSnapshot> {
+/// Reads the top-level object. The graph is checked by [`validate`] afterwards
+/// (once the `edges` of a split parse are joined in).
+fn parse(src: &mut Source, size_hint: u64, role: Role, ctl: &mut Control<'_>) -> Result<(HeapSnapshot, Header)> {
     ctl.report(Stage::Parse, 0.0);
     let mut snap = HeapSnapshot::default();
     let first = src.peek_nonws(ctl, "the top-level object").map_err(|e| match e {
@@ -990,6 +1082,10 @@ fn parse(src: &mut Source, size_hint: u64, opts: ParseOptions, ctl: &mut Control
                 src.skip_value(ctl, Some(&mut raw), "`snapshot`")?;
                 header = Some(decode_header(&raw, at, &mut snap)?);
             }
+            b"nodes" if role == Role::EdgesOnly => {
+                src.skip_number_array(ctl, "`nodes`")?;
+                seen_nodes = true;
+            }
             b"nodes" => {
                 let h = header
                     .as_ref()
@@ -1012,24 +1108,25 @@ fn parse(src: &mut Source, size_hint: u64, opts: ParseOptions, ctl: &mut Control
                 }
                 seen_nodes = true;
             }
+            b"edges" if role == Role::NoEdges => {
+                src.skip_number_array(ctl, "`edges`")?;
+                seen_edges = true;
+            }
             b"edges" => {
                 let h = header
                     .as_ref()
                     .ok_or_else(|| SnapshotError::format(at, "`edges` comes before the `snapshot` header (unsupported layout)"))?;
                 let fc = h.edge_cols.len() as u64;
-                if !opts.skip_edges {
-                    let cap = h.edge_count.min(size_hint / (2 * fc.max(1))) as usize;
-                    snap.edge_type.reserve_exact(cap);
-                    snap.edge_name.reserve_exact(cap);
-                    snap.edge_to.reserve_exact(cap);
-                }
+                let cap = h.edge_count.min(size_hint / (2 * fc.max(1))) as usize;
+                snap.edge_type.reserve_exact(cap);
+                snap.edge_name.reserve_exact(cap);
+                snap.edge_to.reserve_exact(cap);
                 let mut sink = EdgeSink {
                     cols: h.edge_cols.clone(),
                     field: 0,
                     snap: &mut snap,
                     node_fields: h.node_fields,
                     node_fields_inv: (u64::MAX / h.node_fields) as u128 + 1,
-                    skip: opts.skip_edges,
                 };
                 src.read_numbers(ctl, &mut sink, "`edges`")?;
                 if sink.field != 0 {
@@ -1039,6 +1136,10 @@ fn parse(src: &mut Source, size_hint: u64, opts: ParseOptions, ctl: &mut Control
                     ));
                 }
                 seen_edges = true;
+                if role == Role::EdgesOnly {
+                    let h = header.take().ok_or_else(|| SnapshotError::format(at, "missing `snapshot` header"))?;
+                    return Ok((snap, h));
+                }
             }
             b"strings" => {
                 src.expect(ctl, b'[', "`strings`")?;
@@ -1087,12 +1188,13 @@ fn parse(src: &mut Source, size_hint: u64, opts: ParseOptions, ctl: &mut Control
             return Err(SnapshotError::format(end, format!("missing `{name}` array")));
         }
     }
-    validate(&mut snap, &h, opts)?;
-    ctl.report(Stage::Parse, 1.0);
-    Ok(snap)
+    if role == Role::All {
+        ctl.report(Stage::Parse, 1.0);
+    }
+    Ok((snap, h))
 }
 
-fn validate(snap: &mut HeapSnapshot, h: &Header, opts: ParseOptions) -> Result<()> {
+fn validate(snap: &mut HeapSnapshot, h: &Header, skip_edges: bool) -> Result<()> {
     let n = snap.node_type.len();
     if n == 0 {
         return Err(SnapshotError::invalid("`nodes` is empty"));
@@ -1114,7 +1216,7 @@ fn validate(snap: &mut HeapSnapshot, h: &Header, opts: ParseOptions) -> Result<(
             strings
         )));
     }
-    if opts.skip_edges {
+    if skip_edges {
         return Ok(());
     }
     let m = snap.edge_to.len();
