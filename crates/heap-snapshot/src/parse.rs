@@ -66,15 +66,25 @@ impl Strings {
 pub struct NodeTypes {
     /// All type names, by raw type value.
     pub names: Vec<String>,
+    /// Raw type value of `hidden`, if `meta` lists it.
     pub hidden: Option<u8>,
+    /// Raw type value of `array`, if `meta` lists it.
     pub array: Option<u8>,
+    /// Raw type value of `string`, if `meta` lists it.
     pub string: Option<u8>,
+    /// Raw type value of `object`, if `meta` lists it.
     pub object: Option<u8>,
+    /// Raw type value of `code`, if `meta` lists it.
     pub code: Option<u8>,
+    /// Raw type value of `closure`, if `meta` lists it.
     pub closure: Option<u8>,
+    /// Raw type value of `native`, if `meta` lists it.
     pub native: Option<u8>,
+    /// Raw type value of `synthetic`, if `meta` lists it.
     pub synthetic: Option<u8>,
+    /// Raw type value of `concatenated string`, if `meta` lists it.
     pub concatenated_string: Option<u8>,
+    /// Raw type value of `sliced string`, if `meta` lists it.
     pub sliced_string: Option<u8>,
 }
 
@@ -83,12 +93,19 @@ pub struct NodeTypes {
 pub struct EdgeTypes {
     /// All type names, by raw type value.
     pub names: Vec<String>,
+    /// Raw type value of `context`, if `meta` lists it.
     pub context: Option<u8>,
+    /// Raw type value of `element`, if `meta` lists it.
     pub element: Option<u8>,
+    /// Raw type value of `property`, if `meta` lists it.
     pub property: Option<u8>,
+    /// Raw type value of `internal`, if `meta` lists it.
     pub internal: Option<u8>,
+    /// Raw type value of `hidden`, if `meta` lists it.
     pub hidden: Option<u8>,
+    /// Raw type value of `shortcut`, if `meta` lists it.
     pub shortcut: Option<u8>,
+    /// Raw type value of `weak`, if `meta` lists it.
     pub weak: Option<u8>,
 }
 
