@@ -11,10 +11,7 @@
 const { displayPath, isOwn } = require('./sites');
 const { guard, debug } = require('./debug');
 
-let inspector = null;
-try {
-  inspector = require('node:inspector');
-} catch { /* Node built without inspector */ }
+const sampler = require('./heap-sampler');
 
 const SAMPLING_INTERVAL = 64 * 1024; // bytes between samples (V8's default is 32 KiB)
 // Building the profile blocks the thread for a time that grows with the heap
@@ -45,7 +42,6 @@ function frameLabel(cf) {
 
 class HeapSites {
   constructor() {
-    this.session = null;
     this.active = false;
     this.failed = false;
     this.startedAt = 0;
@@ -78,36 +74,22 @@ class HeapSites {
     return l;
   }
 
-  get available() {
-    return inspector !== null && !this.failed;
-  }
-
   start() {
-    if (this.active || !this.available) return;
-    guard('heap sampling start', () => {
-      this.session = new inspector.Session();
-      this.session.connect();
-      this.session.post('HeapProfiler.startSampling', { samplingInterval: SAMPLING_INTERVAL }, (err) => {
-        if (err) {
-          this.failed = true;
-          debug('HeapProfiler.startSampling failed: %s', err.message);
-        }
-      });
-      this.active = !this.failed;
-      this.startedAt = Date.now();
-      this.lastAt = 0;
-    });
+    if (this.active || this.failed) return;
+    if (!sampler.acquire(SAMPLING_INTERVAL)) {
+      this.failed = true;
+      debug('the sampling heap profiler is not available');
+      return;
+    }
+    this.active = true;
+    this.startedAt = Date.now();
+    this.lastAt = 0;
   }
 
   /** `{ heap: SiteCount[], buffers: SiteCount[] }`: sampled live bytes per app function. */
   collect() {
     if (!this.active) return null;
-    let profile = null;
-    guard('heap sampling profile', () => {
-      this.session.post('HeapProfiler.getSamplingProfile', (err, res) => {
-        if (!err) profile = res.profile;
-      });
-    });
+    const profile = guard('heap sampling profile', () => sampler.rawProfile());
     if (!profile) return null;
     const heap = new Map();
     const buffers = new Map();
@@ -139,13 +121,9 @@ class HeapSites {
   }
 
   stop() {
-    if (!this.session) return;
-    guard('heap sampling stop', () => {
-      this.session.post('HeapProfiler.stopSampling', () => {});
-      this.session.disconnect();
-    });
-    this.session = null;
+    if (!this.active) return;
     this.active = false;
+    guard('heap sampling stop', () => sampler.release());
   }
 }
 

@@ -15,7 +15,7 @@ const debug = require('util').debuglog('leakguard');
 
 const { normalizeOptions } = require('./near-limit/options');
 const files = require('./near-limit/files');
-const sampler = require('./near-limit/sampler');
+const sampler = require('./heap-sampler');
 
 let binding = null;
 try {

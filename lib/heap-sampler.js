@@ -3,8 +3,9 @@
 // samples about one allocation per `intervalBytes` and keeps only samples whose
 // objects are still alive, so at any time it tells which functions allocated
 // the live memory (since it started), at a low cost.
-// Its top allocation sites go into the evidence file written when a snapshot is
-// not affordable.
+// Shared by everything in leakguard that samples (the monitor's heap sites, the
+// near-limit evidence file): V8 has one sampling heap profiler per isolate, so users
+// acquire() and release() it and the last release stops it.
 
 const debug = require('util').debuglog('leakguard');
 
@@ -131,8 +132,20 @@ function profile(topN = 15) {
   return { intervalBytes: session.intervalBytes, samples: (prof.samples || []).length, liveBytes, topSites };
 }
 
+/** The raw V8 sampling profile (`{ head, samples }`), or null when not sampling. */
+function rawProfile() {
+  if (!session) return null;
+  try {
+    return post('HeapProfiler.getSamplingProfile', {}).profile;
+  } catch (e) {
+    debug('getSamplingProfile failed: %s', e && e.message);
+    ensure();
+    return null;
+  }
+}
+
 function active() {
   return session !== null;
 }
 
-module.exports = { acquire, release, ensure, profile, active };
+module.exports = { acquire, release, ensure, profile, rawProfile, active };
