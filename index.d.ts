@@ -24,7 +24,11 @@ export interface StartOptions {
    * Default true. Streams passed to {@link trackStream} are tracked either way.
    */
   streams?: boolean;
-  /** Count `process.getActiveResourcesInfo()` by type (timers excluded when tracked). Default true. */
+  /**
+   * Count `process.getActiveResourcesInfo()` by type (timers excluded when tracked), open
+   * file descriptors (`/proc/self/fd`, target `fd`) and live `worker_threads` Workers
+   * (target `Worker`, with creation sites). Default true.
+   */
   handles?: boolean;
   /**
    * While a memory series looks suspicious, find allocation sites: V8's sampling heap
@@ -147,6 +151,10 @@ export interface Report {
   streams: Record<string, { open: number; abandoned: number; opened: number }>;
   /** `process.getActiveResourcesInfo()` counts by type at the last tick. */
   handles?: Record<string, number>;
+  /** Open file descriptors (entries of `/proc/self/fd`) at the last tick; null where unreadable. */
+  openFds?: number | null;
+  /** Live and created `worker_threads` Workers; null when not tracked (`handles: false`). */
+  workers?: { live: number; created: number } | null;
   /** Count series (listeners, timers, streams, handles). */
   series?: SeriesSummary[];
   findings: LeakFinding[];

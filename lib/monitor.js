@@ -5,10 +5,11 @@
 const { EventEmitter } = require('node:events');
 const v8 = require('node:v8');
 const os = require('node:os');
-const { NativeDetector } = require('./native');
+const { NativeDetector, openFdCount } = require('./native');
 const emitters = require('./emitters');
 const timers = require('./timers');
 const streams = require('./streams');
+const workers = require('./workers');
 const { MemorySampler } = require('./memory');
 const { HeapSites } = require('./heap-sites');
 const { BufferSites } = require('./buffer-sites');
@@ -65,6 +66,7 @@ class Monitor extends EventEmitter {
     if (this.options.timers) timers.install();
     streams.reset();
     if (this.options.streams) streams.install();
+    if (this.options.handles) workers.install();
     emitters.setOnRemoved((entry) => {
       for (const target of entry.known) this.detector.removeSeries('listeners', target, Date.now());
     });
@@ -143,6 +145,14 @@ class Monitor extends EventEmitter {
   }
 
   _collectHandles(samples) {
+    workers.collect(samples);
+    // Open file descriptors (/proc/self/fd, read natively): unconsumed streams and
+    // unended sockets hold one each.
+    const fds = openFdCount();
+    if (typeof fds === 'number') {
+      this._fds = fds;
+      samples.push({ kind: 'handles', target: 'fd', value: fds });
+    }
     if (typeof process.getActiveResourcesInfo !== 'function') return;
     const counts = new Map();
     for (const type of process.getActiveResourcesInfo()) counts.set(type, (counts.get(type) || 0) + 1);
@@ -219,6 +229,8 @@ class Monitor extends EventEmitter {
       timers: timers.summary(),
       streams: streams.summary(),
       handles: this._handleCounts ? Object.fromEntries(this._handleCounts) : {},
+      openFds: typeof this._fds === 'number' ? this._fds : null,
+      workers: workers.summary(),
       series: series.filter((s) => !MEMORY_KINDS.has(s.kind)).map(({ history, ...rest }) => rest),
       findings: this.findings(),
       leakguard: {
@@ -253,6 +265,7 @@ class Monitor extends EventEmitter {
     this.bufferSites.stop();
     timers.uninstall();
     streams.uninstall();
+    workers.uninstall();
     emitters.setOnRemoved(null);
   }
 }

@@ -195,3 +195,10 @@ impl NativeDetector {
         serde_json::to_value(f).map_err(|e| super::error::failure(e.to_string()))
     }
 }
+
+/// Open file descriptors of this process (entries of `/proc/self/fd`), or `null`
+/// where that directory cannot be read (not Linux).
+#[napi]
+pub fn open_fd_count() -> Option<f64> {
+    crate::core::fds::open_fds().map(|n| n as f64)
+}

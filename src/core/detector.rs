@@ -740,7 +740,7 @@ impl Detector {
             if a.suspect && key.0.is_memory() && !out.suspects.contains(&key.0) {
                 out.suspects.push(key.0);
             }
-            if !has_finding && warm && a.rising && !self.explained_by_other(key.0, a.slope) {
+            if !has_finding && warm && a.rising && !self.explained_by_other(key.0, &key.1, a.slope) {
                 let id = self.next_id;
                 self.next_id += 1;
                 let s = self.series.get_mut(&key).expect("series exists");
@@ -776,18 +776,40 @@ impl Detector {
         out
     }
 
-    /// Memory kinds overlap: `external` includes `arrayBuffers`, and `rss` includes the
-    /// heap and external memory. A series whose growth another rising memory series
-    /// already explains does not open its own finding: rss opens only for native growth
-    /// (heap and external flat), external only when it outgrows arrayBuffers.
-    fn explained_by_other(&self, kind: Kind, slope: f64) -> bool {
-        let growing = |k: Kind, target: &str| -> f64 {
-            let Some(s) = self.series.get(&(k, target.to_string())) else { return 0.0 };
+    /// Series overlap: `external` includes `arrayBuffers`; native memory grows with the
+    /// heap and external memory; file descriptors and socket handles grow with streams
+    /// and servers. A series whose growth another rising series already explains does
+    /// not open its own finding.
+    fn explained_by_other(&self, kind: Kind, target: &str, slope: f64) -> bool {
+        match kind {
+            Kind::External => self.growing(Kind::ArrayBuffers, |t| t == "arrayBuffers") >= 0.5 * slope,
+            Kind::Rss => {
+                let explained = self.growing(Kind::Heap, |t| t == "heapUsed") + self.growing(Kind::External, |t| t == "external");
+                explained >= 0.3 * slope
+            }
+            // Open file descriptors are held by streams, sockets and servers: when those
+            // grow, the fd count is the same leak seen again.
+            Kind::Handles if target == "fd" => {
+                let explained = self.growing(Kind::Streams, |_| true) + self.growing(Kind::Handles, |t| t != "fd" && t != "Worker");
+                explained >= 0.5 * slope
+            }
+            // A socket handle (TCPSocketWrap, Pipe...) behind a growing stream count.
+            Kind::Handles if target != "Worker" => self.growing(Kind::Streams, |_| true) >= 0.5 * slope,
+            _ => false,
+        }
+    }
+
+    /// Summed upward slope of the series of `kind` whose target passes `filter`:
+    /// the open finding's slope, or the window's when it is at least suspect.
+    fn growing(&self, kind: Kind, filter: impl Fn(&str) -> bool) -> f64 {
+        let mut sum = 0.0;
+        for s in self.series.values().filter(|s| s.kind == kind && filter(&s.target)) {
             if let Some(f) = &s.finding {
-                return f.slope.max(0.0);
+                sum += f.slope.max(0.0);
+                continue;
             }
             let pts: Vec<Point2> = s.points.iter().map(|p| (p.t, p.v)).collect();
-            match assess(&pts, Churn::default(), s.evicted_max, k, s.min_level, &self.cfg) {
+            sum += match assess(&pts, Churn::default(), s.evicted_max, kind, s.min_level, &self.cfg) {
                 Some(a) if a.suspect => a.slope.max(0.0),
                 Some(_) => 0.0,
                 // Too few floor points yet (major GCs are rarer than ticks): the raw slope.
@@ -795,16 +817,9 @@ impl Detector {
                     (Some(a), Some(b)) if b.0 > a.0 => ((b.1 - a.1) / (b.0 - a.0)).max(0.0),
                     _ => 0.0,
                 },
-            }
-        };
-        match kind {
-            Kind::External => growing(Kind::ArrayBuffers, "arrayBuffers") >= 0.5 * slope,
-            Kind::Rss => {
-                let explained = growing(Kind::Heap, "heapUsed") + growing(Kind::External, "external");
-                explained >= 0.3 * slope
-            }
-            _ => false,
+            };
         }
+        sum
     }
 
     fn finding_of(&self, s: &Series, _now: f64) -> Finding {
@@ -1267,6 +1282,21 @@ mod tests {
             opened |= !d.tick(T0 + i as f64 * 1000.0, vec![s]).opened.is_empty();
         }
         assert!(opened);
+    }
+
+    #[test]
+    fn fd_growth_explained_by_streams_is_one_finding() {
+        let mut d = det();
+        let mut targets = Vec::new();
+        for i in 0..30 {
+            let v = 10.0 + 3.0 * i as f64;
+            let samples = vec![
+                Sample { kind: Kind::Streams, ..count_sample("ReadStream", v) },
+                Sample { kind: Kind::Handles, ..count_sample("fd", v + 12.0) },
+            ];
+            targets.extend(d.tick(T0 + i as f64 * 1000.0, samples).opened.into_iter().map(|f| f.target));
+        }
+        assert_eq!(targets, vec!["ReadStream".to_string()]);
     }
 
     #[test]
