@@ -131,3 +131,21 @@ test('a tracked emitter (and an EventTarget) that the app drops is garbage-colle
   expect(collected).toBe(2);
   forceGc();
 });
+
+test('stop() detaches every emitter hook; start() attaches them again and tracking goes on', () => {
+  const bus = leakguard.trackEmitter(new EventEmitter(), { name: 'bus-cycle' });
+  const signal = leakguard.trackEmitter(new AbortController().signal, { name: 'signal-cycle' });
+  const protoAdd = Object.getPrototypeOf(signal).addEventListener;
+  startManual();
+  expect(bus.listenerCount('newListener')).toBe(1);
+  expect(signal.addEventListener).not.toBe(protoAdd);
+  leakguard.stop();
+  expect(bus.listenerCount('newListener')).toBe(0);
+  expect(signal.addEventListener).toBe(protoAdd);
+  expect(Object.prototype.hasOwnProperty.call(signal, 'addEventListener')).toBe(false);
+  const m = startManual();
+  bus.setMaxListeners(0);
+  const { opened } = drive(m, 20, () => { for (let k = 0; k < 5; k++) bus.on('x', () => {}); });
+  expect(opened.map((f) => f.target)).toEqual(['bus-cycle:x']);
+  expect(opened[0].sites).toHaveLength(1);
+});

@@ -126,39 +126,28 @@ function trackEmitter(emitter, options) {
     isTarget: et,
     types: new Set(), // EventTarget: event types seen
     known: new Set(), // targets already sent to the detector
-    unhook: null,
+    attached: false,
+    hook: null, // EventEmitter: our 'newListener' listener
+    wrapper: null, // EventTarget: our addEventListener
+    original: null, // EventTarget: the addEventListener we wrapped
+    ownOriginal: false,
   };
   if (ee) {
-    const onNew = function leakguardNewListener(type, listener) {
+    entry.hook = function leakguardNewListener(type, listener) {
       entry.adds.set(type, (entry.adds.get(type) || 0) + 1);
       guard('newListener hook', () => recordSite(listener, leakguardNewListener));
     };
-    emitter.on('newListener', onNew);
-    entry.hook = onNew;
-    entry.unhook = () => {
-      const target = entry.ref.deref();
-      if (target) target.removeListener('newListener', onNew);
-    };
   } else {
-    const own = Object.prototype.hasOwnProperty.call(emitter, 'addEventListener');
-    const original = emitter.addEventListener;
-    const wrapped = function addEventListener(type, listener, opts2) {
+    entry.wrapper = function addEventListener(type, listener, opts2) {
       guard('addEventListener hook', () => {
         entry.types.add(type);
         entry.adds.set(type, (entry.adds.get(type) || 0) + 1);
         recordSite(listener, addEventListener);
       });
-      return original.call(this, type, listener, opts2);
+      return entry.original.call(this, type, listener, opts2);
     };
-    Object.defineProperty(emitter, 'addEventListener', { value: wrapped, writable: true, configurable: true, enumerable: false });
-    entry.unhook = () => {
-      const target = entry.ref.deref();
-      if (!target || target.addEventListener !== wrapped) return;
-      if (own) Object.defineProperty(target, 'addEventListener', { value: original, writable: true, configurable: true, enumerable: false });
-      else delete target.addEventListener;
-    };
-    // Listeners added before tracking: their types come from getEventListeners at tick time only if known.
   }
+  if (running) attach(entry, emitter);
   entries.set(id, entry);
   byEmitter.set(emitter, entry);
   registry.register(emitter, id, entry);
@@ -175,8 +164,53 @@ function untrackEmitter(emitter) {
   return true;
 }
 
+// Hooks are attached only while a monitor runs: stop() detaches all of them and
+// start() attaches them again, so tracking survives a stop()/start() cycle.
+function attach(entry, emitter) {
+  if (entry.attached) return;
+  if (entry.hook) {
+    emitter.on('newListener', entry.hook);
+  } else {
+    entry.ownOriginal = Object.prototype.hasOwnProperty.call(emitter, 'addEventListener');
+    entry.original = emitter.addEventListener;
+    Object.defineProperty(emitter, 'addEventListener', { value: entry.wrapper, writable: true, configurable: true, enumerable: false });
+  }
+  entry.attached = true;
+}
+
+function detach(entry) {
+  if (!entry.attached) return;
+  entry.attached = false;
+  const emitter = entry.ref.deref();
+  if (!emitter) return;
+  if (entry.hook) {
+    emitter.removeListener('newListener', entry.hook);
+  } else if (emitter.addEventListener === entry.wrapper) {
+    if (entry.ownOriginal) Object.defineProperty(emitter, 'addEventListener', { value: entry.original, writable: true, configurable: true, enumerable: false });
+    else delete emitter.addEventListener;
+  }
+}
+
+let running = false;
+
+/** start(): attach the hooks of every tracked emitter. */
+function resume() {
+  running = true;
+  for (const entry of entries.values()) {
+    const emitter = entry.ref.deref();
+    if (emitter) guard('attach', () => attach(entry, emitter));
+  }
+}
+
+/** stop(): detach every hook (emitters stay tracked, weakly). */
+function suspend() {
+  running = false;
+  for (const entry of entries.values()) guard('detach', () => detach(entry));
+  for (const entry of entries.values()) entry.known.clear();
+}
+
 function removeEntry(entry) {
-  guard('unhook', () => entry.unhook && entry.unhook());
+  guard('detach', () => detach(entry));
   entries.delete(entry.id);
   registry.unregister(entry);
   const target = entry.ref.deref();
@@ -198,13 +232,13 @@ function collect(out) {
     if (!emitter) continue;
     guard('collect listeners', () => {
       // removeAllListeners() also removes our hook: put it back.
-      if (entry.hook && !emitter.rawListeners('newListener').includes(entry.hook)) emitter.on('newListener', entry.hook);
+      if (entry.hook && entry.attached && !emitter.rawListeners('newListener').includes(entry.hook)) emitter.on('newListener', entry.hook);
       const types = entry.isTarget ? entry.types : emitter.eventNames();
       for (const type of types) {
         const label = eventLabel(type);
         const list = countListeners(entry, emitter, type);
         let count = list.length;
-        if (!entry.isTarget && type === 'newListener' && entry.hook) count -= 1;
+        if (!entry.isTarget && type === 'newListener' && entry.attached) count -= 1;
         const target = `${entry.name}:${label}`;
         if (count < MIN_PUSH && !entry.known.has(target)) continue;
         if (count === 0) entry.known.delete(target); else entry.known.add(target);
@@ -253,7 +287,7 @@ function trackedSummary() {
       const types = entry.isTarget ? entry.types : emitter.eventNames();
       for (const type of types) {
         let c = countListeners(entry, emitter, type).length;
-        if (!entry.isTarget && type === 'newListener' && entry.hook) c -= 1;
+        if (!entry.isTarget && type === 'newListener' && entry.attached) c -= 1;
         if (c > 0) listeners[eventLabel(type)] = c;
       }
     });
@@ -267,6 +301,8 @@ function setOnRemoved(fn) {
 }
 
 module.exports = {
+  resume,
+  suspend,
   trackEmitter,
   untrackEmitter,
   collect,

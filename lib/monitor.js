@@ -67,6 +67,7 @@ class Monitor extends EventEmitter {
     streams.reset();
     if (this.options.streams) streams.install();
     if (this.options.handles) workers.install();
+    emitters.resume();
     emitters.setOnRemoved((entry) => {
       for (const target of entry.known) this.detector.removeSeries('listeners', target, Date.now());
     });
@@ -266,6 +267,7 @@ class Monitor extends EventEmitter {
     timers.uninstall();
     streams.uninstall();
     workers.uninstall();
+    emitters.suspend();
     emitters.setOnRemoved(null);
   }
 }
