@@ -109,7 +109,7 @@ for (const set of sets) {
 }
 
 const out = [];
-out.push(`| input | tool | parse (s) | ${mode === 'diff' ? 'diff' : 'full analysis'} (s) | × leakguard (full) | × leakguard (parse) | peak RSS (MB) | RSS / file size |`);
+out.push(`| input | tool | parse (s) | ${mode === 'diff' ? 'diff' : 'full analysis'} (s) | × leakguard (${mode === 'diff' ? 'diff' : 'full'}) | × leakguard (parse) | peak RSS (MB) | RSS / file size |`);
 out.push('|---|---|---:|---:|---:|---:|---:|---:|');
 for (const r of report) {
   for (const row of r.rows) {
