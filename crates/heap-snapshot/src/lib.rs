@@ -38,8 +38,6 @@ pub use report::{
 pub enum Stage {
     /// Reading and decoding the file.
     Parse,
-    /// Building edge indexes and retainers.
-    Index,
     /// Breadth-first distances from the GC roots.
     Distances,
     /// Dominator tree.
@@ -59,7 +57,6 @@ impl Stage {
     pub fn name(self) -> &'static str {
         match self {
             Stage::Parse => "parse",
-            Stage::Index => "index",
             Stage::Distances => "distances",
             Stage::Dominators => "dominators",
             Stage::RetainedSizes => "retainedSizes",
