@@ -37,6 +37,13 @@ export interface StartOptions {
    */
   heapSites?: boolean;
   /**
+   * When a heap finding opens, run {@link diagnoseHeap} once (at most every 10 min) and
+   * attach the result to the finding (`finding.diagnosis`, also emitted as
+   * `'diagnosis'`). Writing two heap snapshots blocks the thread for about a second
+   * per 100 MB of heap. Default false.
+   */
+  heapDiagnosis?: boolean;
+  /**
    * When memory rose above the last post-GC floor and V8 ran no major GC for 3 ticks,
    * run one full GC to read a true floor (counted in `report().leakguard.forcedGcs`).
    * Default true; false falls back to windowed minimums of raw samples.
@@ -96,7 +103,44 @@ export interface LeakFinding {
   closedAt: number | null;
   /** One readable line. */
   message: string;
+  /** Heap findings with `heapDiagnosis`: what grew between two heap snapshots. */
+  diagnosis?: HeapDiagnosis;
 }
+
+/** Result of {@link diagnoseHeap}: classes that grew between two heap snapshots. */
+export interface HeapDiagnosis {
+  /** Largest size growth first; only classes with new instances that grew. */
+  classes?: {
+    /** Constructor or DevTools class name (`Object`, `(string)`, `(array)`, ...). */
+    name: string;
+    /** Instances allocated between the snapshots and still alive in the second. */
+    addedCount: number;
+    /** Instances of the first snapshot gone in the second. */
+    removedCount: number;
+    countDelta: number;
+    /** Shallow bytes of the added instances. */
+    addedSize: number;
+    /** Shallow bytes, second minus first. */
+    sizeDelta: number;
+    /** Shortest retainer path of a new instance from the GC roots, DevTools style. */
+    retainerPath: string | null;
+  }[];
+  /** Time to write each snapshot, ms (the thread is blocked meanwhile). */
+  snapshotMs?: [number, number];
+  /** Time of the diff (off the JS thread), ms. */
+  analysisMs?: number;
+  /** Why no diagnosis was made (heap too close to heap_size_limit, or a failure). */
+  skipped?: string;
+}
+
+/**
+ * Writes two heap snapshots `delayMs` (default 5000, 0..600000) apart in a private
+ * temporary directory (0700, files 0600, removed afterwards), diffs them in Rust off
+ * the JS thread and names the classes that grew with a retainer path. Skips (resolves
+ * `{ skipped }`) when heapUsed is above 40 % of heap_size_limit. Rejects with
+ * `TypeError`/`RangeError` for bad options (`top`: 1..100, default 5).
+ */
+export declare function diagnoseHeap(options?: { delayMs?: number; top?: number }): Promise<HeapDiagnosis>;
 
 /** Result of one {@link Monitor.tick}. */
 export interface TickResult {
@@ -207,6 +251,8 @@ export declare class Monitor extends EventEmitter {
   on(event: 'leak', listener: (finding: LeakFinding) => void): this;
   /** Emitted when an open finding closes because its growth stopped. */
   on(event: 'resolved', listener: (finding: LeakFinding) => void): this;
+  /** With `heapDiagnosis`: the diagnosis of a heap finding is ready. */
+  on(event: 'diagnosis', listener: (event: { finding: LeakFinding; diagnosis: HeapDiagnosis }) => void): this;
   on(event: string | symbol, listener: (...args: any[]) => void): this;
   once(event: 'leak' | 'resolved', listener: (finding: LeakFinding) => void): this;
   once(event: string | symbol, listener: (...args: any[]) => void): this;

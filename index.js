@@ -5,6 +5,7 @@ const { normalizeStartOptions } = require('./lib/options');
 const { Monitor } = require('./lib/monitor');
 const emitters = require('./lib/emitters');
 const streams = require('./lib/streams');
+const { diagnoseHeap } = require('./lib/diagnosis');
 
 let monitor = null;
 
@@ -56,6 +57,7 @@ module.exports = {
   trackEmitter: emitters.trackEmitter,
   untrackEmitter: emitters.untrackEmitter,
   trackStream: streams.trackStream,
+  diagnoseHeap,
 };
 
 // Snapshot analysis and near-limit snapshots live in their own modules.

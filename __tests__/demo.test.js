@@ -7,7 +7,8 @@ const { lineOf } = require('./fixtures/core/drive');
 
 const DEMO = path.join(__dirname, '..', 'examples', 'demo.js');
 const SERVER = path.join(__dirname, '..', 'examples', 'leaky-server.js');
-const ARGS = ['--duration', '15', '--interval-ms', '500', '--warmup-ms', '3000', '--json'];
+// Heap diagnosis (two snapshots) is covered by diagnosis.test.js; here it would only slow the run.
+const ARGS = ['--duration', '15', '--interval-ms', '500', '--warmup-ms', '3000', '--json', '--diagnose', 'off'];
 
 function runDemo(extra) {
   return new Promise((resolve, reject) => {

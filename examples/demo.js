@@ -6,6 +6,7 @@
 //   npm run demo                      # all four leaks on, ~30 s
 //   npm run demo -- --healthy         # same server, leaks off: expect no finding
 //   npm run demo -- --duration 15 --json
+//   npm run demo -- --diagnose off    # no heap diagnosis (two heap snapshots when the heap finding opens)
 const path = require('node:path');
 const { fork } = require('node:child_process');
 const { parseArgs } = require('node:util');
@@ -19,6 +20,7 @@ const { values: args } = parseArgs({
     'interval-ms': { type: 'string', default: '1000' },
     'warmup-ms': { type: 'string', default: '5000' },
     json: { type: 'boolean', default: false },
+    diagnose: { type: 'string', default: 'on' },
   },
 });
 
@@ -60,7 +62,7 @@ function request(child, type) {
 async function main() {
   const leaks = args.healthy ? 'none' : 'listener,interval,cache,buffers';
   const child = fork(path.join(__dirname, 'leaky-server.js'), [
-    '--leaks', leaks, '--interval-ms', args['interval-ms'], '--warmup-ms', args['warmup-ms'],
+    '--leaks', leaks, '--interval-ms', args['interval-ms'], '--warmup-ms', args['warmup-ms'], '--diagnose', args.diagnose,
   ], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: process.env.DEMO_EXEC_ARGV ? process.env.DEMO_EXEC_ARGV.split(' ') : [] });
   const live = [];
   child.on('message', (msg) => {
@@ -85,6 +87,7 @@ async function main() {
   clearInterval(progress);
   log('\n');
 
+  if (!args.json) log('waiting for the report (a heap diagnosis may still be running)...\n');
   const { report, served } = await request(child, 'report');
   child.send({ type: 'stop' });
 
@@ -120,6 +123,13 @@ async function main() {
         const n = f.unit === 'bytes' ? `${fmtBytes(s.count)} sampled` : `${Math.round(s.count)} live`;
         log(`    ${i === 0 ? 'sites' : '     '}        ${first}  (${n})${rest.length ? `  <- ${rest[0]}` : ''}\n`);
       });
+      if (f.diagnosis && f.diagnosis.classes) {
+        f.diagnosis.classes.slice(0, 3).forEach((c, i) => {
+          log(`    ${i === 0 ? 'growing' : '       '}      ${c.name} +${c.countDelta.toLocaleString('en-US')} (+${fmtBytes(c.sizeDelta)})${c.retainerPath ? `, retained by ${c.retainerPath}` : ''}\n`);
+        });
+      } else if (f.diagnosis && f.diagnosis.skipped) {
+        log(`    diagnosis    skipped: ${f.diagnosis.skipped}\n`);
+      }
     }
   }
   const own = report.leakguard;

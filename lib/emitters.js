@@ -75,11 +75,23 @@ function eventLabel(name) {
   return typeof name === 'symbol' ? name.toString() : String(name);
 }
 
+// Site strings are interned so that the sampled listeners of one site share one
+// string (a leak of 100 000 listeners must not add 100 000 copies of its stack).
+const MAX_INTERNED = 2000;
+const interned = new Map();
+function intern(stack) {
+  const s = interned.get(stack);
+  if (s !== undefined) return s;
+  if (interned.size >= MAX_INTERNED) interned.clear();
+  interned.set(stack, stack);
+  return stack;
+}
+
 function recordSite(listener, skipFn) {
   if (typeof listener !== 'function' && (listener === null || typeof listener !== 'object')) return;
   const weight = sampler.next();
   if (weight === 0) return;
-  const stack = captureSite(skipFn);
+  const stack = intern(captureSite(skipFn));
   if (!stack) return;
   const prev = listenerSites.get(listener);
   if (prev) {

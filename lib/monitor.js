@@ -15,6 +15,9 @@ const { HeapSites } = require('./heap-sites');
 const { BufferSites } = require('./buffer-sites');
 const { guard, debug, hookErrorCount } = require('./debug');
 const { forceGc } = require('./gc');
+const { diagnoseHeap } = require('./diagnosis');
+
+const DIAGNOSIS_GAP_MS = 10 * 60 * 1000;
 
 const MEMORY_KINDS = new Set(['heap', 'external', 'arrayBuffers', 'rss']);
 const HEAP_SITES_IDLE_TICKS = 30;
@@ -57,6 +60,9 @@ class Monitor extends EventEmitter {
     this.findingsOpened = 0;
     this.listenerErrors = 0;
     this.tickPhasesMs = {};
+    this.diagnoses = new Map(); // finding id -> heap diagnosis
+    this.diagnosing = false;
+    this.lastDiagnosisAt = -Infinity;
     this.forcedGcs = 0;
     this.forcedGcMs = 0;
     this.lastForcedGcMs = 0;
@@ -125,6 +131,7 @@ class Monitor extends EventEmitter {
       for (const f of result.opened) {
         this.findingsOpened++;
         this._safeEmit('leak', f);
+        if (f.kind === 'heap' && this.options.heapDiagnosis) this._diagnose(f);
       }
       for (const f of result.closed) this._safeEmit('resolved', f);
     }
@@ -143,6 +150,28 @@ class Monitor extends EventEmitter {
     this.memory.sample(true);
     const now = Date.now();
     if (this.heapSites.due(now, false)) this.heapSites.capture(now);
+  }
+
+  // One heap diagnosis at a time, at most every 10 minutes; its result is attached
+  // to the finding (findings()[i].diagnosis) and emitted as 'diagnosis'.
+  _diagnose(finding) {
+    const now = Date.now();
+    if (this.diagnosing || now - this.lastDiagnosisAt < DIAGNOSIS_GAP_MS) return;
+    this.diagnosing = true;
+    this.lastDiagnosisAt = now;
+    diagnoseHeap({ delayMs: Math.max(3 * this.options.intervalMs, 3000) })
+      .then((d) => {
+        this.diagnoses.set(finding.id, d);
+        if (this.diagnoses.size > 16) this.diagnoses.delete(this.diagnoses.keys().next().value);
+        this._safeEmit('diagnosis', { finding, diagnosis: d });
+      })
+      .catch((err) => {
+        debug('heap diagnosis failed: %s', err && err.stack);
+        this.diagnoses.set(finding.id, { skipped: `diagnosis failed: ${err && err.message}` });
+      })
+      .finally(() => {
+        this.diagnosing = false;
+      });
   }
 
   _collectHandles(samples) {
@@ -204,7 +233,13 @@ class Monitor extends EventEmitter {
   }
 
   findings() {
-    return this.running ? this.detector.findings() : [];
+    if (!this.running) return [];
+    const list = this.detector.findings();
+    for (const f of list) {
+      const d = this.diagnoses.get(f.id);
+      if (d) f.diagnosis = d;
+    }
+    return list;
   }
 
   report() {

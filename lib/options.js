@@ -9,6 +9,7 @@ const DEFAULTS = Object.freeze({
   streams: true, // track core fs/zlib streams and sockets automatically
   handles: true, // count process.getActiveResourcesInfo() by type
   heapSites: true, // sampling heap profiler while a memory series looks suspicious
+  heapDiagnosis: false, // when a heap finding opens: two heap snapshots diffed in Rust (blocks ~1 s per 100 MB)
   forcedGc: true, // a confirming full GC (at most every 3 ticks) when memory rose and V8 ran no major GC
   sensitivity: 1, // threshold scale: < 1 more sensitive, > 1 more conservative
 });
