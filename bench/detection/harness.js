@@ -13,7 +13,12 @@
 // `warmupMs`, 10 s by default). The warning is emitted once per emitter and event: when
 // Node emitted it during the warm-up it counts at 0 s.
 //
-//   node bench/detection/harness.js <workload> [--interval-ms N]
+//   node bench/detection/harness.js <workload> [--interval-ms N] [--no-leakguard]
+//
+// With --no-leakguard only the baselines run (leakguard is not loaded; trackEmitter is
+// the identity): what a user without leakguard would see. The runner uses that pass for
+// the baseline columns, because leakguard's confirming GCs change when V8 runs its own
+// major GCs, which the memwatch-style rule depends on.
 //
 // Talks to bench/detection/run.js over IPC: 'ready', 'serve' (start HTTP load),
 // 'leak'/'resolved'/'signal' (live), and on 'finish' a 'result' message, then exits.
@@ -24,7 +29,7 @@ const { PerformanceObserver, constants } = require('node:perf_hooks');
 
 const { values: args, positionals } = parseArgs({
   allowPositionals: true,
-  options: { 'interval-ms': { type: 'string' } },
+  options: { 'interval-ms': { type: 'string' }, 'no-leakguard': { type: 'boolean', default: false } },
 });
 const workload = positionals[0];
 if (!workload || !/^[a-z0-9-]+$/.test(workload)) throw new Error(`usage: harness.js <workload> (got ${workload})`);
@@ -83,26 +88,31 @@ const resourceTimer = setInterval(() => {
 resourceTimer.unref();
 
 // --- leakguard --------------------------------------------------------------------
-const leakguard = require('../..');
+const withLeakguard = !args['no-leakguard'];
+const leakguard = withLeakguard ? require('../..') : { trackEmitter: (e) => e, trackStream: (s) => s, findings: () => [] };
+const { DEFAULTS } = require('../../lib/options');
 
 const startOptions = args['interval-ms'] ? { intervalMs: Number(args['interval-ms']) } : undefined;
-const monitor = leakguard.start(startOptions);
+const monitor = withLeakguard ? leakguard.start(startOptions) : null;
+const options = monitor ? monitor.options : { ...DEFAULTS, ...startOptions };
 const startedAt = Date.now();
-warmEnd = startedAt + monitor.options.warmupMs;
+warmEnd = startedAt + options.warmupMs;
 const events = []; // { type: 'leak'|'resolved', atMs, finding }
 
-monitor.on('leak', (f) => {
-  events.push({ type: 'leak', atMs: relMs(Date.now()), finding: f });
-  send({ type: 'leak', atMs: relMs(Date.now()), finding: f });
-});
-monitor.on('resolved', (f) => {
-  events.push({ type: 'resolved', atMs: relMs(Date.now()), finding: f });
-  send({ type: 'resolved', atMs: relMs(Date.now()), finding: f });
-});
+if (monitor) {
+  monitor.on('leak', (f) => {
+    events.push({ type: 'leak', atMs: relMs(Date.now()), finding: f });
+    send({ type: 'leak', atMs: relMs(Date.now()), finding: f });
+  });
+  monitor.on('resolved', (f) => {
+    events.push({ type: 'resolved', atMs: relMs(Date.now()), finding: f });
+    send({ type: 'resolved', atMs: relMs(Date.now()), finding: f });
+  });
+}
 
 const armWarning = setTimeout(() => {
   if (warningEarly) fire('maxListeners', `${warningEarly} (emitted during the warm-up)`, warmEnd);
-}, monitor.options.warmupMs + 50);
+}, options.warmupMs + 50);
 armWarning.unref();
 
 // --- API for workloads --------------------------------------------------------------
@@ -121,12 +131,13 @@ module.exports = {
 process.on('message', (msg) => {
   if (!msg || msg.type !== 'finish') return;
   const endAt = Date.now();
-  const report = leakguard.report();
+  const report = monitor ? leakguard.report() : null;
   const result = {
     type: 'result',
     workload,
+    withLeakguard,
     node: process.version,
-    options: monitor.options,
+    options,
     runMs: endAt - startedAt,
     afterWarmupMs: relMs(endAt),
     events,
@@ -139,7 +150,7 @@ process.on('message', (msg) => {
       resourcesLast: baselines.resources50.last,
     },
     memory: { ...process.memoryUsage(), heapSizeLimit: v8.getHeapStatistics().heap_size_limit },
-    report: {
+    report: report && {
       memoryFloors: report.memory.floors,
       series: report.series,
       timers: report.timers,
@@ -152,5 +163,5 @@ process.on('message', (msg) => {
   if (server) server.closeAllConnections && server.closeAllConnections();
 });
 
-send({ type: 'ready', warmupMs: monitor.options.warmupMs, intervalMs: monitor.options.intervalMs });
+send({ type: 'ready', warmupMs: options.warmupMs, intervalMs: options.intervalMs, withLeakguard });
 require(path.join(__dirname, 'workloads', `${workload}.js`));

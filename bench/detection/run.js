@@ -9,6 +9,12 @@
 //   npm run bench:detection -- --quick            # cap 25 s, healthy 15 s (development)
 //   npm run bench:detection -- --only fs-streams,buffer-ring
 //   options: --cap-s 60 --healthy-s 40 --interval-ms N --parallel 2 --early-stop
+//   npm run bench:detection -- --from bench/detection/out/latest.json   # reprint tables
+//
+// Each workload runs twice, side by side: once with leakguard (its findings), once
+// without it (the baseline signals alone, as a user without leakguard would see them).
+// --no-baseline-pass skips the second run and reports the baselines measured inside the
+// leakguard run instead (leakguard's confirming GCs then change V8's GC schedule).
 //
 // Results: a table on stdout and bench/detection/out/results-<time>.json (+ latest.json).
 // This is a measurement, not a test: nothing here fails on a missed detection.
@@ -29,7 +35,9 @@ const { values: args } = parseArgs({
     'interval-ms': { type: 'string' },
     parallel: { type: 'string', default: '2' },
     'early-stop': { type: 'boolean', default: false },
+    'no-baseline-pass': { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
+    from: { type: 'string' },
   },
 });
 
@@ -87,12 +95,14 @@ function siteMatch(finding, name, mk) {
 }
 
 // --- one workload -------------------------------------------------------------------
-function runWorkload(w) {
+function runWorkload(w, withLeakguard) {
+  const signals = withLeakguard ? SIGNALS : SIGNALS.slice(1);
   return new Promise((resolve) => {
-    const logFile = path.join(OUT, 'logs', `${w.name}.log`);
+    const logFile = path.join(OUT, 'logs', `${w.name}${withLeakguard ? '' : '.baselines'}.log`);
     const logStream = fs.createWriteStream(logFile);
     const childArgs = [w.name];
     if (args['interval-ms']) childArgs.push('--interval-ms', args['interval-ms']);
+    if (!withLeakguard) childArgs.push('--no-leakguard');
     const child = fork(path.join(__dirname, 'harness.js'), childArgs, {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
@@ -146,14 +156,15 @@ function runWorkload(w) {
       } else if (msg.type === 'result') {
         result = msg;
       }
-      if (w.leaky && !finishing && (fired.size === SIGNALS.length || (earlyStop && fired.has('leakguard')))) {
+      if (w.leaky && !finishing && (fired.size === signals.length || (earlyStop && (fired.has('leakguard') || !withLeakguard)))) {
         // A few more seconds so the finding's sites settle; then stop.
         setTimeout(() => finish('detected'), earlyStop ? 3000 : 0);
       }
     });
     child.on('exit', (code, signal) => {
       logStream.end();
-      resolve(evaluate(w, result, { code, signal, loadStats, wallMs: Date.now() - startedAt }));
+      resolve(withLeakguard ? evaluate(w, result, { code, signal, loadStats, wallMs: Date.now() - startedAt })
+        : { baselines: result && result.baselines, baselineState: result && result.baselineState, load: loadStats, exit: { code, signal } });
     });
   });
 }
@@ -193,6 +204,7 @@ function evaluate(w, r, meta) {
   out.falseAlarms = w.leaky ? [] : out.findings.map((f) => `${f.kind}:${f.target}`);
   out.otherFindings = w.leaky ? out.findings.filter((f) => !w.expect.includes(f.kind)).map((f) => `${f.kind}:${f.target}`) : [];
   out.openAtEnd = r.openAtEnd.map((f) => `${f.kind}:${f.target}`);
+  out.baselinesInProcess = r.baselines;
   out.baselines = r.baselines;
   out.baselineState = r.baselineState;
   out.runAfterWarmupMs = r.afterWarmupMs;
@@ -226,6 +238,7 @@ function siteCell(r) {
 }
 
 function baselineCell(r, name) {
+  if (r.baselinesSource === 'missing') return '?';
   const b = r.baselines && r.baselines[name];
   if (!b) return '?';
   if (r.leaky) return b.atMs === null ? 'no' : `yes ${sec(b.atMs)}`;
@@ -257,6 +270,22 @@ function median(xs) {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
+function comparison(results) {
+  const ok = results.filter((r) => !r.error);
+  const leaky = ok.filter((r) => r.leaky);
+  const healthy = ok.filter((r) => !r.leaky);
+  const rows = ['| signal | leaky workloads detected | median time to detect (after warm-up) | healthy workloads with a false alarm |', '|---|---|---|---|'];
+  const lg = leaky.filter((r) => r.detected);
+  rows.push(`| leakguard (right kind) | ${lg.length}/${leaky.length} | ${sec(median(lg.map((r) => r.detectMs)))} | ${healthy.filter((r) => r.findings.length > 0).length}/${healthy.length} |`);
+  const names = { maxListeners: 'MaxListenersExceededWarning', memwatch5: 'memwatch-style: heapUsed up over 5 consecutive major GCs', resources50: 'getActiveResourcesInfo() count up > 50 %' };
+  for (const b of Object.keys(names)) {
+    const d = leaky.filter((r) => r.baselines[b].atMs !== null);
+    const fa = healthy.filter((r) => r.baselines[b].atMs !== null);
+    rows.push(`| ${names[b]} | ${d.length}/${leaky.length} | ${sec(median(d.map((r) => r.baselines[b].atMs))) || '–'} | ${fa.length}/${healthy.length} |`);
+  }
+  return rows.join('\n');
+}
+
 function summary(results) {
   const ok = results.filter((r) => !r.error);
   const leaky = ok.filter((r) => r.leaky);
@@ -265,7 +294,10 @@ function summary(results) {
   const detected = leaky.filter((r) => r.detected);
   const withSites = detected;
   lines.push(`leakguard: ${detected.length}/${leaky.length} leaky workloads detected with the expected kind; median time to detect ${sec(median(detected.map((r) => r.detectMs)))} after warm-up`);
-  lines.push(`leakguard: leaking line among the top 3 sites at detection ${withSites.filter((r) => r.siteAtOpen === 'yes').length}/${withSites.length}, at the end ${withSites.filter((r) => r.siteAtEnd === 'yes').length}/${withSites.length}`);
+  const count = (key, vals) => withSites.filter((r) => vals.includes(r[key])).length;
+  lines.push(`leakguard: leaking line (LEAK-SITE) first in one of the top 3 sites: at detection ${count('siteAtOpen', ['yes'])}/${withSites.length}, at the end ${count('siteAtEnd', ['yes'])}/${withSites.length}; ` +
+    `LEAK-SITE or allocation line (LEAK-ALLOC): ${count('siteAtOpen', ['yes', 'alloc'])}/${withSites.length} and ${count('siteAtEnd', ['yes', 'alloc'])}/${withSites.length}; ` +
+    `function-level only: ${count('siteAtEnd', ['fn'])}; no site: ${count('siteAtEnd', ['none'])}; wrong site: ${count('siteAtEnd', ['no', 'stack'])}`);
   lines.push(`leakguard: ${healthy.filter((r) => r.findings.length === 0).length}/${healthy.length} healthy workloads without a finding (${healthy.reduce((n, r) => n + r.findings.length, 0)} false findings)`);
   for (const b of ['maxListeners', 'memwatch5', 'resources50']) {
     const d = leaky.filter((r) => r.baselines[b].atMs !== null);
@@ -279,18 +311,33 @@ function summary(results) {
 
 // --- main ---------------------------------------------------------------------------
 async function main() {
+  if (args.from) {
+    const doc = JSON.parse(fs.readFileSync(args.from, 'utf8'));
+    process.stdout.write(`${table(doc.results)}\n\n${comparison(doc.results)}\n\n${summary(doc.results).join('\n')}\n`);
+    return;
+  }
   fs.mkdirSync(path.join(OUT, 'logs'), { recursive: true });
   const parallel = Math.max(1, Number(args.parallel));
   log(`detection benchmark: ${selected.length} workloads, ${parallel} at a time; leaky cap ${capMs / 1000} s, healthy ${healthyMs / 1000} s after warm-up${earlyStop ? ', early stop' : ''}\n`);
   const results = new Array(selected.length);
+  const alone = new Array(selected.length);
+  const tasks = [];
+  selected.forEach((w, i) => {
+    tasks.push({ w, i, lg: true });
+    if (!args['no-baseline-pass']) tasks.push({ w, i, lg: false });
+  });
   let next = 0;
   const t0 = Date.now();
   const worker = async () => {
-    while (next < selected.length) {
-      const i = next++;
-      const w = selected[i];
-      log(`  start ${w.name}\n`);
-      results[i] = await runWorkload(w);
+    while (next < tasks.length) {
+      const { w, i, lg } = tasks[next++];
+      log(`  start ${w.name}${lg ? '' : ' (baselines alone)'}\n`);
+      if (!lg) {
+        alone[i] = await runWorkload(w, false);
+        log(`  done  ${w.name} (baselines alone) (${sec(Date.now() - t0)} elapsed)\n`);
+        continue;
+      }
+      results[i] = await runWorkload(w, true);
       const r = results[i];
       const what = r.error ? r.error : r.leaky
         ? (r.detected ? `detected ${sec(r.detectMs)}, site ${r.siteAtOpen}/${r.siteAtEnd}` : 'MISSED') + (r.findings.length ? ` [${r.findings.map((f) => `${f.kind}:${f.target}`).join(', ')}]` : '')
@@ -298,13 +345,25 @@ async function main() {
       log(`  done  ${w.name}: ${what} (${sec(Date.now() - t0)} elapsed)\n`);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(parallel, selected.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(parallel, tasks.length) }, worker));
+  if (!args['no-baseline-pass']) {
+    results.forEach((r, i) => {
+      if (r.error) return;
+      if (alone[i] && alone[i].baselines) {
+        r.baselines = alone[i].baselines;
+        r.baselinesAlone = { ...alone[i] };
+        r.baselinesSource = 'separate run without leakguard';
+      } else {
+        r.baselinesSource = 'missing';
+      }
+    });
+  }
 
   const doc = {
     date: new Date().toISOString(),
     node: process.version,
     platform: `${os.platform()} ${os.arch()}, ${os.cpus().length} CPUs`,
-    settings: { capMs, healthyMs, intervalMs: args['interval-ms'] ? Number(args['interval-ms']) : 'default', parallel, earlyStop },
+    settings: { capMs, healthyMs, intervalMs: args['interval-ms'] ? Number(args['interval-ms']) : 'default', parallel, earlyStop, baselines: args['no-baseline-pass'] ? 'in the leakguard run' : 'separate run without leakguard' },
     summary: summary(results),
     results,
   };
@@ -316,7 +375,7 @@ async function main() {
     process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
     return;
   }
-  process.stdout.write(`\n${table(results)}\n\n${doc.summary.join('\n')}\n\nresults: ${path.relative(process.cwd(), file)}\n`);
+  process.stdout.write(`\n${table(results)}\n\n${comparison(results)}\n\n${doc.summary.join('\n')}\n\nresults: ${path.relative(process.cwd(), file)}\n`);
 }
 
 if (require.main === module) {
@@ -326,4 +385,4 @@ if (require.main === module) {
   });
 }
 
-module.exports = { table, summary, siteMatch, markers };
+module.exports = { table, comparison, summary, siteMatch, markers };
