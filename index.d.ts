@@ -14,7 +14,7 @@ export interface StartOptions {
    * `process.memoryUsage()` sample and runs the detector once.
    */
   intervalMs?: number;
-  /** No finding opens before this many ms after start (0..86400000). Default 10000. */
+  /** No finding opens before this many ms after start (0..86400000). Default 30000. */
   warmupMs?: number;
   /** Track `setTimeout`/`setInterval`/`setImmediate` (global and `node:timers`). Default true. */
   timers?: boolean;

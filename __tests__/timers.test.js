@@ -109,3 +109,41 @@ test('stop() restores the original timer functions, start() patches them again',
   expect(leakguard.report().timers).toBeNull();
   expect(m).toBe(leakguard.getMonitor());
 });
+
+test('reconnect loops that keep re-arming are old chains: growing loops are found, one steady loop is not', async () => {
+  const m = startManual();
+  let stopAll = false;
+  const loops = [];
+  function startLoop() {
+    const loop = { attempts: 0, wake: null, timer: null };
+    const attempt = () => {
+      loop.attempts++;
+      if (loop.wake) loop.wake();
+      if (!stopAll) loop.timer = setTimeout(attempt, 2); // SITE: reconnect-chain
+    };
+    loop.timer = setTimeout(attempt, 2);
+    loops.push(loop);
+  }
+  // Every loop must have re-armed itself at least once more before the next tick.
+  const allFiredAgain = () => Promise.all(loops.map((l) => {
+    const target = l.attempts + 1;
+    return new Promise((resolve) => { l.wake = () => { if (l.attempts >= target) resolve(); }; });
+  }));
+  const t0 = Date.now();
+  const opened = [];
+  try {
+    startLoop(); // one healthy, steady loop first
+    for (let i = 0; i < 8; i++) { await allFiredAgain(); opened.push(...m.tick(t0 + i * 1000).opened.filter((f) => f.kind === 'timers')); }
+    expect(opened).toEqual([]);
+    for (let i = 8; i < 30; i++) {
+      for (let k = 0; k < 2; k++) startLoop();
+      await allFiredAgain();
+      opened.push(...m.tick(t0 + i * 1000).opened.filter((f) => f.kind === 'timers'));
+    }
+    expect(opened.map((f) => f.target)).toEqual(['Timeout']);
+    expect(opened[0].sites[0].stack).toContain(`timers.test.js:${lineOf(__filename, 'SITE: reconnect-chain')}`);
+  } finally {
+    stopAll = true;
+    loops.forEach((l) => clearTimeout(l.timer));
+  }
+});

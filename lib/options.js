@@ -4,7 +4,7 @@ const { typeError, rangeError } = require('./errors');
 
 const DEFAULTS = Object.freeze({
   intervalMs: 1000, // sampling tick
-  warmupMs: 10000, // no finding opens before this
+  warmupMs: 30000, // no finding opens before this (services warm up: JIT, caches, pools)
   timers: true, // patch setTimeout/setInterval/setImmediate
   streams: true, // track core fs/zlib streams and sockets automatically
   handles: true, // count process.getActiveResourcesInfo() by type

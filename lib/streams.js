@@ -15,6 +15,7 @@ const { typeError } = require('./errors');
 const { captureSite, Sampler } = require('./sites');
 const { SiteTable } = require('./site-table');
 const { guard } = require('./debug');
+const { AgeTracker } = require('./age');
 
 const MAX_KINDS = 256;
 const kTracked = Symbol('leakguard.stream');
@@ -39,7 +40,7 @@ function kindOf(target) {
   let k = kinds.get(target);
   if (!k) {
     if (kinds.size >= MAX_KINDS) return null;
-    k = { open: 0, abandoned: 0, opened: 0, lastOpened: 0, sites: new SiteTable(500) };
+    k = { open: 0, abandoned: 0, opened: 0, lastOpened: 0, sites: new SiteTable(500), ages: new AgeTracker() };
     kinds.set(target, k);
   }
   return k;
@@ -52,6 +53,7 @@ function settle(rec) {
   const k = kinds.get(rec.target);
   if (!k) return;
   k.open--;
+  k.ages.died(rec.born);
   if (rec.site) rec.site.live -= rec.weight;
 }
 
@@ -72,7 +74,7 @@ function register(stream, target, skipFn) {
     droppedStreams++;
     return;
   }
-  const rec = { target, site: null, weight: 0, closed: false, gen: generation, fdBacked: isFdBacked(stream) };
+  const rec = { target, site: null, weight: 0, closed: false, gen: generation, fdBacked: isFdBacked(stream), born: 0 };
   const w = sampler.next();
   if (w !== 0) {
     const stack = captureSite(skipFn);
@@ -84,6 +86,7 @@ function register(stream, target, skipFn) {
   }
   k.open++;
   k.opened++;
+  rec.born = k.ages.born();
   Object.defineProperty(stream, kTracked, { value: rec, configurable: true });
   stream.once('close', () => settle(rec));
   registry.register(stream, rec);
@@ -167,8 +170,9 @@ function collect(out) {
   sampler.retune();
   for (const [target, k] of kinds) {
     const value = k.open;
+    k.ages.advance();
     if (value === 0 && k.opened === 0) continue;
-    out.push({ kind: 'streams', target, value, adds: k.opened - k.lastOpened, sites: k.sites.top(32) });
+    out.push({ kind: 'streams', target, value, adds: k.opened - k.lastOpened, aged: k.ages.aged, sites: k.sites.top(32) });
     k.lastOpened = k.opened;
     k.sites.prune();
   }

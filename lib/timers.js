@@ -11,6 +11,7 @@ const timers = require('node:timers');
 const { captureSite, Sampler } = require('./sites');
 const { SiteTable } = require('./site-table');
 const { guard } = require('./debug');
+const { AgeTracker } = require('./age');
 
 const kState = Symbol('leakguard.timer');
 const PATCH = Symbol.for('leakguard.timers.patched');
@@ -20,6 +21,11 @@ const created = { Timeout: 0, Immediate: 0 };
 const lastCreated = { Timeout: 0, Immediate: 0 };
 const tables = { Timeout: new SiteTable(), Immediate: new SiteTable() };
 const sampler = new Sampler(200);
+// Ages of live timers. A timer set from inside a timer callback continues that
+// callback's chain and inherits its birth tick: a reconnect loop that re-arms itself
+// every second is one old chain, not a stream of young timers.
+const ages = { Timeout: new AgeTracker(), Immediate: new AgeTracker() };
+let chainBorn = -1; // birth tick of the timer whose callback runs now (-1: none)
 let installed = null;
 let generation = 0;
 
@@ -39,7 +45,8 @@ function begin(timer, type, skipFn) {
       site.live += w;
     }
   }
-  timer[kState] = { type, site, weight, done: false, gen: generation };
+  const born = ages[type].born(chainBorn >= 0 ? chainBorn : ages[type].tick);
+  timer[kState] = { type, site, weight, done: false, gen: generation, born };
 }
 
 function settle(timer) {
@@ -48,6 +55,7 @@ function settle(timer) {
   st.done = true;
   if (st.gen !== generation) return; // created under an earlier start()
   live[st.type]--;
+  ages[st.type].died(st.born);
   if (st.site) st.site.live -= st.weight;
 }
 
@@ -78,15 +86,34 @@ function install() {
   const setTimeout = function setTimeout(callback, delay, ...args) {
     if (typeof callback !== 'function') return orig.setTimeout(callback, delay, ...args);
     const fire = function () {
+      const st = this && this[kState];
       settle(this);
-      return callback.apply(this, arguments);
+      const prev = chainBorn;
+      chainBorn = st && st.gen === generation ? st.born : -1;
+      try {
+        return callback.apply(this, arguments);
+      } finally {
+        chainBorn = prev;
+      }
     };
     const t = orig.setTimeout(fire, delay, ...args);
     guard('setTimeout hook', () => begin(t, 'Timeout', setTimeout));
     return t;
   };
   const setInterval = function setInterval(callback, delay, ...args) {
-    const t = orig.setInterval(callback, delay, ...args);
+    if (typeof callback !== 'function') return orig.setInterval(callback, delay, ...args);
+    // Timers set from an interval's callback continue its chain too.
+    const tick = function () {
+      const st = this && this[kState];
+      const prev = chainBorn;
+      chainBorn = st && st.gen === generation ? st.born : -1;
+      try {
+        return callback.apply(this, arguments);
+      } finally {
+        chainBorn = prev;
+      }
+    };
+    const t = orig.setInterval(tick, delay, ...args);
     guard('setInterval hook', () => begin(t, 'Timeout', setInterval));
     return t;
   };
@@ -145,6 +172,8 @@ function uninstall() {
   lastCreated.Timeout = lastCreated.Immediate = 0;
   tables.Timeout.clear();
   tables.Immediate.clear();
+  ages.Timeout.reset();
+  ages.Immediate.reset();
 }
 
 /** Per-tick samples: live timers per type with their sites. */
@@ -152,7 +181,8 @@ function collect(out) {
   if (!installed) return;
   sampler.retune();
   for (const type of ['Timeout', 'Immediate']) {
-    out.push({ kind: 'timers', target: type, value: live[type], adds: created[type] - lastCreated[type], sites: tables[type].top(32) });
+    ages[type].advance();
+    out.push({ kind: 'timers', target: type, value: live[type], adds: created[type] - lastCreated[type], aged: ages[type].aged, sites: tables[type].top(32) });
     lastCreated[type] = created[type];
     tables[type].prune();
   }

@@ -156,7 +156,7 @@ impl Default for Config {
         let count = |abs: f64, level: f64| KindRule { min_abs: abs, min_rel: 0.1, min_level: level };
         let bytes = |abs: f64, rel: f64| KindRule { min_abs: abs, min_rel: rel, min_level: 0.0 };
         Config {
-            warmup_ms: 10_000.0,
+            warmup_ms: 30_000.0,
             window: 30,
             min_points: 8,
             z_open: 2.33,
@@ -785,7 +785,8 @@ impl Detector {
             Kind::External => self.growing(Kind::ArrayBuffers, |t| t == "arrayBuffers") >= 0.5 * slope,
             Kind::Rss => {
                 let explained = self.growing(Kind::Heap, |t| t == "heapUsed") + self.growing(Kind::External, |t| t == "external");
-                explained >= 0.3 * slope
+                // Worker threads each take megabytes of native memory (own isolate, stack).
+                explained >= 0.3 * slope || self.growing(Kind::Handles, |t| t == "Worker") > 0.0
             }
             // Open file descriptors are held by streams, sockets and servers: when those
             // grow, the fd count is the same leak seen again.
