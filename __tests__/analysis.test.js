@@ -214,6 +214,46 @@ describe('analyzeSnapshot on a known object graph', () => {
   });
 });
 
+test('async variants report progress on the JS thread before they settle', async () => {
+  const seen = [];
+  let settled = false;
+  const r = await analysis.analyzeSnapshot(graphFile, {
+    top: 1,
+    largest: 0,
+    onProgress: (stage, fraction) => {
+      expect(settled).toBe(false);
+      seen.push([stage, fraction]);
+    },
+  });
+  settled = true;
+  expect(r.aggregates).toHaveLength(1);
+  const stages = [...new Set(seen.map((x) => x[0]))];
+  expect(stages[0]).toBe('parse');
+  expect(stages).toContain('aggregates');
+  const d = [];
+  await analysis.diffSnapshots(beforeFile, afterFile, { onProgress: (stage) => d.push(stage) });
+  expect(d).toContain('diff');
+});
+
+test('an exception in onProgress becomes one warning and does not stop the work', () => {
+  const spy = jest.spyOn(process, 'emitWarning').mockImplementation(() => {});
+  try {
+    let calls = 0;
+    const boom = () => {
+      calls += 1;
+      throw new Error('progress boom');
+    };
+    const r = analysis.analyzeSnapshotSync(graphFile, { top: 1, largest: 0, onProgress: boom });
+    expect(r.aggregates).toHaveLength(1);
+    expect(calls).toBeGreaterThan(3);
+    expect(spy).toHaveBeenCalledTimes(1);
+    expect(spy.mock.calls[0][0]).toBe('onProgress threw: progress boom');
+    expect(spy.mock.calls[0][1]).toMatchObject({ code: 'LEAKGUARD_PROGRESS_CALLBACK' });
+  } finally {
+    spy.mockRestore();
+  }
+});
+
 describe('diffSnapshots', () => {
   test('finds the leaking class by object id with counts, sizes and a retainer path', async () => {
     const d = await analysis.diffSnapshots(beforeFile, afterFile, { top: 0 });
@@ -302,7 +342,7 @@ describe('errors', () => {
     await expect(analysis.analyzeSnapshot(graphFile, { top: -1 })).rejects.toThrow(RangeError);
     await expect(analysis.analyzeSnapshot(graphFile, { top: 1.5 })).rejects.toThrow(/options.top must be an integer/);
     await expect(analysis.analyzeSnapshot(graphFile, { signal: {} })).rejects.toThrow(/options.signal must be an AbortSignal/);
-    await expect(analysis.analyzeSnapshot(graphFile, { onProgress: () => {} })).rejects.toThrow(/only supported by the Sync variants/);
+    await expect(analysis.analyzeSnapshot(graphFile, { onProgress: 'x' })).rejects.toThrow(/options.onProgress must be a function/);
     expect(() => analysis.diffSnapshotsSync(graphFile, null)).toThrow(/after must be a path/);
     expect(() => analysis.diffSnapshotsSync(graphFile, graphFile, { paths: 'x' })).toThrow(/options.paths must be an integer/);
     expect(() => analysis.analyzeSnapshotSync(graphFile, 'x')).toThrow(/options must be an object/);

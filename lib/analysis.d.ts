@@ -137,7 +137,14 @@ export interface HeapDiff {
   totalMs: number;
 }
 
-/** Progress callback of the Sync variants: stage name and fraction done (0..1). */
+/**
+ * Progress callback: stage name (`parse`, `distances`, `dominators`, `retainedSizes`,
+ * `aggregates`, `diff`, `retainerPaths`) and fraction done (0..1). Called on the JS
+ * thread: synchronously during the Sync variants, from the event loop (shortly after
+ * the fact, never after the promise settles) for the async ones. An exception thrown
+ * by the callback is emitted as a process warning (code `LEAKGUARD_PROGRESS_CALLBACK`)
+ * and does not stop the analysis.
+ */
 export type HeapProgressCallback = (stage: string, fraction: number) => void;
 
 export interface AnalyzeSnapshotOptions {
@@ -167,7 +174,7 @@ export interface DiffSnapshotsOptions {
  */
 export function analyzeSnapshot(
   path: SnapshotPath,
-  options?: AnalyzeSnapshotOptions & { signal?: AbortSignal },
+  options?: AnalyzeSnapshotOptions & { signal?: AbortSignal; onProgress?: HeapProgressCallback },
 ): Promise<HeapAnalysis>;
 
 /** Synchronous {@link analyzeSnapshot}: blocks the thread; throws the same errors. */
@@ -184,7 +191,7 @@ export function analyzeSnapshotSync(
 export function diffSnapshots(
   before: SnapshotPath,
   after: SnapshotPath,
-  options?: DiffSnapshotsOptions & { signal?: AbortSignal },
+  options?: DiffSnapshotsOptions & { signal?: AbortSignal; onProgress?: HeapProgressCallback },
 ): Promise<HeapDiff>;
 
 /** Synchronous {@link diffSnapshots}: blocks the thread; throws the same errors. */

@@ -46,7 +46,7 @@ function isAbortSignal(s) {
   return s !== null && typeof s === 'object' && typeof s.aborted === 'boolean' && typeof s.addEventListener === 'function';
 }
 
-function normalize(options, keys, allowProgress) {
+function normalize(options, keys) {
   if (options === undefined || options === null) options = {};
   if (typeof options !== 'object') throw new TypeError(`options must be an object (got ${typeof options})`);
   const out = {};
@@ -55,12 +55,34 @@ function normalize(options, keys, allowProgress) {
     throw new TypeError('options.signal must be an AbortSignal');
   }
   out.signal = options.signal;
-  if (options.onProgress !== undefined) {
-    if (typeof options.onProgress !== 'function') throw new TypeError('options.onProgress must be a function');
-    if (!allowProgress) throw new TypeError('options.onProgress is only supported by the Sync variants');
+  if (options.onProgress !== undefined && typeof options.onProgress !== 'function') {
+    throw new TypeError('options.onProgress must be a function');
   }
   out.onProgress = options.onProgress;
   return out;
+}
+
+/**
+ * Guards a user progress callback: its first exception becomes a process warning
+ * (exceptions must not unwind through native code), and calls stop once `state.done` is set
+ * (async progress is queued and could otherwise arrive after the promise settles).
+ */
+function guardProgress(onProgress, state) {
+  if (!onProgress) return undefined;
+  return (stage, fraction) => {
+    if (state.done) return;
+    try {
+      onProgress(stage, fraction);
+    } catch (err) {
+      if (state.warned) return;
+      state.warned = true;
+      const message = err instanceof Error ? err.message : String(err);
+      process.emitWarning(`onProgress threw: ${message}`, {
+        code: 'LEAKGUARD_PROGRESS_CALLBACK',
+        detail: err instanceof Error ? err.stack : undefined,
+      });
+    }
+  };
 }
 
 function abortError(signal) {
@@ -79,19 +101,21 @@ function wrapError(err) {
   return e;
 }
 
-async function runAsync(what, signal, start) {
+async function runAsync(what, signal, onProgress, start) {
   if (signal && signal.aborted) throw abortError(signal);
   const token = new binding.HeapAnalysisCancelToken();
   const onAbort = () => token.cancel();
+  const state = { done: false };
   if (signal) signal.addEventListener('abort', onAbort, { once: true });
   try {
-    const result = await start(token);
+    const result = await start(token, guardProgress(onProgress, state));
     if (signal && signal.aborted) throw abortError(signal);
     return logTimings(what, result);
   } catch (err) {
     if (signal && signal.aborted) throw abortError(signal);
     throw wrapError(err);
   } finally {
+    state.done = true;
     if (signal) signal.removeEventListener('abort', onAbort);
   }
 }
@@ -112,14 +136,16 @@ function runSync(what, fn) {
 /**
  * Analyses a `.heapsnapshot` file (plain or gzip) off the JS thread.
  * @param {string|Buffer|URL} path
- * @param {{top?: number, largest?: number, signal?: AbortSignal}} [options]
+ * @param {{top?: number, largest?: number, signal?: AbortSignal, onProgress?: (stage: string, fraction: number) => void}} [options]
  * @returns {Promise<import('./analysis').HeapAnalysis>}
  */
 function analyzeSnapshot(path, options) {
   try {
     const file = toPath(path, 'path');
-    const o = normalize(options, ['top', 'largest'], false);
-    return runAsync(`analyzeSnapshot ${file}`, o.signal, (token) => binding.analyzeHeapSnapshot(file, { top: o.top, largest: o.largest }, token));
+    const o = normalize(options, ['top', 'largest']);
+    return runAsync(`analyzeSnapshot ${file}`, o.signal, o.onProgress, (token, progress) =>
+      binding.analyzeHeapSnapshot(file, { top: o.top, largest: o.largest }, token, progress),
+    );
   } catch (err) {
     return Promise.reject(err);
   }
@@ -132,23 +158,26 @@ function analyzeSnapshot(path, options) {
  */
 function analyzeSnapshotSync(path, options) {
   const file = toPath(path, 'path');
-  const o = normalize(options, ['top', 'largest'], true);
-  return runSync(`analyzeSnapshotSync ${file}`, () => binding.analyzeHeapSnapshotSync(file, { top: o.top, largest: o.largest }, o.onProgress));
+  const o = normalize(options, ['top', 'largest']);
+  return runSync(`analyzeSnapshotSync ${file}`, () => binding.analyzeHeapSnapshotSync(file, { top: o.top, largest: o.largest }, guardProgress(o.onProgress, {})),
+  );
 }
 
 /**
  * Compares two snapshots of one process by object id, per class, off the JS thread.
  * @param {string|Buffer|URL} before
  * @param {string|Buffer|URL} after
- * @param {{top?: number, paths?: number, signal?: AbortSignal}} [options]
+ * @param {{top?: number, paths?: number, signal?: AbortSignal, onProgress?: (stage: string, fraction: number) => void}} [options]
  * @returns {Promise<import('./analysis').HeapDiff>}
  */
 function diffSnapshots(before, after, options) {
   try {
     const a = toPath(before, 'before');
     const b = toPath(after, 'after');
-    const o = normalize(options, ['top', 'paths'], false);
-    return runAsync(`diffSnapshots ${a} ${b}`, o.signal, (token) => binding.diffHeapSnapshots(a, b, { top: o.top, paths: o.paths }, token));
+    const o = normalize(options, ['top', 'paths']);
+    return runAsync(`diffSnapshots ${a} ${b}`, o.signal, o.onProgress, (token, progress) =>
+      binding.diffHeapSnapshots(a, b, { top: o.top, paths: o.paths }, token, progress),
+    );
   } catch (err) {
     return Promise.reject(err);
   }
@@ -163,8 +192,9 @@ function diffSnapshots(before, after, options) {
 function diffSnapshotsSync(before, after, options) {
   const a = toPath(before, 'before');
   const b = toPath(after, 'after');
-  const o = normalize(options, ['top', 'paths'], true);
-  return runSync(`diffSnapshotsSync ${a} ${b}`, () => binding.diffHeapSnapshotsSync(a, b, { top: o.top, paths: o.paths }, o.onProgress));
+  const o = normalize(options, ['top', 'paths']);
+  return runSync(`diffSnapshotsSync ${a} ${b}`, () => binding.diffHeapSnapshotsSync(a, b, { top: o.top, paths: o.paths }, guardProgress(o.onProgress, {})),
+  );
 }
 
 module.exports = { analyzeSnapshot, analyzeSnapshotSync, diffSnapshots, diffSnapshotsSync };

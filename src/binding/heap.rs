@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use heap_snapshot as hs;
 use napi::bindgen_prelude::{AsyncTask, FnArgs, Function};
+use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi::{Env, Error, Result, Task};
 use napi_derive::napi;
 
@@ -346,18 +347,38 @@ fn diff_opts(o: Option<NativeDiffOptions>) -> hs::DiffOptions {
     }
 }
 
+/// A JS `(stage, fraction) => void` callable from the worker thread; weak, so it
+/// does not keep the event loop alive by itself.
+type ProgressFn = ThreadsafeFunction<FnArgs<(String, f64)>, (), FnArgs<(String, f64)>, napi::Status, false, true>;
+
+/// Progress reporter for off-thread work: calls JS at most once per stage and percent.
+fn tsfn_progress(f: &Option<ProgressFn>) -> impl FnMut(hs::Stage, f64) + '_ {
+    let mut last: Option<(hs::Stage, i32)> = None;
+    move |stage, frac| {
+        if let Some(f) = f {
+            let pct = (frac * 100.0) as i32;
+            if last != Some((stage, pct)) {
+                last = Some((stage, pct));
+                let _ = f.call((stage.name().to_string(), frac).into(), ThreadsafeFunctionCallMode::NonBlocking);
+            }
+        }
+    }
+}
+
 /// Off-thread analysis of one snapshot.
 pub struct AnalyzeTask {
     path: PathBuf,
     opts: hs::AnalyzeOptions,
     cancel: Arc<AtomicBool>,
+    progress: Option<ProgressFn>,
 }
 
 impl Task for AnalyzeTask {
     type Output = hs::AnalysisReport;
     type JsValue = HeapAnalysis;
     fn compute(&mut self) -> Result<Self::Output> {
-        let mut ctl = hs::Control::new(Some(&self.cancel), None);
+        let mut cb = tsfn_progress(&self.progress);
+        let mut ctl = hs::Control::new(Some(&self.cancel), Some(&mut cb));
         hs::analyze_file(&self.path, &self.opts, &mut ctl).map_err(map_err)
     }
     fn resolve(&mut self, _env: Env, output: Self::Output) -> Result<Self::JsValue> {
@@ -371,13 +392,15 @@ pub struct DiffTask {
     after: PathBuf,
     opts: hs::DiffOptions,
     cancel: Arc<AtomicBool>,
+    progress: Option<ProgressFn>,
 }
 
 impl Task for DiffTask {
     type Output = hs::DiffReport;
     type JsValue = HeapDiff;
     fn compute(&mut self) -> Result<Self::Output> {
-        let mut ctl = hs::Control::new(Some(&self.cancel), None);
+        let mut cb = tsfn_progress(&self.progress);
+        let mut ctl = hs::Control::new(Some(&self.cancel), Some(&mut cb));
         hs::diff_files(&self.before, &self.after, &self.opts, &mut ctl).map_err(map_err)
     }
     fn resolve(&mut self, _env: Env, output: Self::Output) -> Result<Self::JsValue> {
@@ -389,29 +412,48 @@ fn token_flag(t: Option<&HeapAnalysisCancelToken>) -> Arc<AtomicBool> {
     t.map(|t| t.flag.clone()).unwrap_or_else(|| Arc::new(AtomicBool::new(false)))
 }
 
-/// Analyses a `.heapsnapshot` (or gzip of one) on a libuv worker thread.
+/// Analyses a `.heapsnapshot` (or gzip of one) on a libuv worker thread;
+/// `onProgress(stage, fraction)` is called on the JS thread as the work advances.
 /// Rejects with a tagged message (`io|`, `format|`, `invalid|`, `cancelled|`).
 #[napi(ts_return_type = "Promise<HeapAnalysis>")]
 pub fn analyze_heap_snapshot(
     path: String,
     options: Option<NativeAnalyzeOptions>,
     cancel: Option<&HeapAnalysisCancelToken>,
+    #[napi(ts_arg_type = "((stage: string, fraction: number) => void) | undefined | null")] on_progress: Option<
+        ProgressFn,
+    >,
 ) -> Result<AsyncTask<AnalyzeTask>> {
     let path = check_path(&path, "path")?;
-    Ok(AsyncTask::new(AnalyzeTask { path, opts: analyze_opts(options), cancel: token_flag(cancel) }))
+    Ok(AsyncTask::new(AnalyzeTask {
+        path,
+        opts: analyze_opts(options),
+        cancel: token_flag(cancel),
+        progress: on_progress,
+    }))
 }
 
-/// Compares two snapshots of one process on a libuv worker thread.
+/// Compares two snapshots of one process on a libuv worker thread;
+/// `onProgress(stage, fraction)` is called on the JS thread as the work advances.
 #[napi(ts_return_type = "Promise<HeapDiff>")]
 pub fn diff_heap_snapshots(
     before: String,
     after: String,
     options: Option<NativeDiffOptions>,
     cancel: Option<&HeapAnalysisCancelToken>,
+    #[napi(ts_arg_type = "((stage: string, fraction: number) => void) | undefined | null")] on_progress: Option<
+        ProgressFn,
+    >,
 ) -> Result<AsyncTask<DiffTask>> {
     let before = check_path(&before, "before")?;
     let after = check_path(&after, "after")?;
-    Ok(AsyncTask::new(DiffTask { before, after, opts: diff_opts(options), cancel: token_flag(cancel) }))
+    Ok(AsyncTask::new(DiffTask {
+        before,
+        after,
+        opts: diff_opts(options),
+        cancel: token_flag(cancel),
+        progress: on_progress,
+    }))
 }
 
 fn progress_cb<'a>(
