@@ -1159,6 +1159,11 @@ fn parse(src: &mut Source, size_hint: u64, role: Role, ctl: &mut Control<'_>) ->
                 }
             }
             b"strings" => {
+                // Decoded strings are never longer than their JSON text, which is at
+                // most the rest of the input (the compressed size bounds this for gzip
+                // only as a first guess; the arena grows past it if needed).
+                let rest = size_hint.saturating_sub(at);
+                snap.strings.data.reserve(usize::try_from(rest).unwrap_or(0));
                 src.expect(ctl, b'[', "`strings`")?;
                 let mut first = true;
                 loop {
