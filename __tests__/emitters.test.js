@@ -149,3 +149,22 @@ test('stop() detaches every emitter hook; start() attaches them again and tracki
   expect(opened.map((f) => f.target)).toEqual(['bus-cycle:x']);
   expect(opened[0].sites).toHaveLength(1);
 });
+
+test('many short-lived emitters tracked under one name are one series and no finding', async () => {
+  const m = startManual();
+  const t0 = Date.now();
+  const opened = [];
+  for (let i = 0; i < 30; i++) {
+    for (let k = 0; k < 200; k++) {
+      const e = leakguard.trackEmitter(new EventEmitter(), { name: 'request-ctx' });
+      e.on('data', () => {});
+      e.on('data', () => {});
+    }
+    opened.push(...m.tick(t0 + i * 1000).opened.filter((f) => f.kind === 'listeners'));
+    if (i % 5 === 4) await gcUntil(() => leakguard.report().leakguard.trackedEmitters < 400);
+  }
+  expect(opened).toEqual([]);
+  const series = leakguard.report().series.filter((s) => s.target.startsWith('request-ctx:'));
+  expect(series.map((s) => s.target)).toEqual(['request-ctx:data']);
+  expect(leakguard.report().leakguard.detector.series).toBeLessThan(30);
+});

@@ -17,6 +17,8 @@ const { guard } = require('./debug');
 const MAX_EMITTERS = 10000;
 const MAX_SCAN = 4096; // listeners mapped to sites per series per tick
 const MIN_PUSH = 2; // series below this count are not sent unless already known
+const MAX_KNOWN = 20000;
+const known = new Set(); // targets sent to the detector
 const AGE_TICKS = 5; // a listener present this many ticks after it was added counts as aged
 
 const kEntry = Symbol('leakguard.emitterEntry');
@@ -28,13 +30,13 @@ const listenerSites = new WeakMap(); // listener fn -> { stack, weight }
 const sampler = new Sampler(200);
 let droppedEmitters = 0;
 let tickNo = 0;
-let onRemoved = null; // (entry) => void, set by the monitor
+let onRemoved = null; // (targets: string[]) => void, set by the monitor
 
 const registry = new FinalizationRegistry((id) => {
   const entry = entries.get(id);
   if (!entry) return;
   entries.delete(id);
-  if (onRemoved) guard('emitter finalizer', () => onRemoved(entry));
+  guard('emitter finalizer', () => forget(entry));
 });
 
 function isEventEmitter(x) {
@@ -112,7 +114,11 @@ function trackEmitter(emitter, options) {
   const opts = validateTrackOptions(options);
   const existing = byEmitter.get(emitter);
   if (existing) {
-    if (opts.name) existing.name = opts.name;
+    if (opts.name && opts.name !== existing.name) {
+      forget(existing);
+      existing.name = opts.name;
+      namesInUse.set(opts.name, (namesInUse.get(opts.name) || 0) + 1);
+    }
     if (opts.threshold !== undefined) existing.threshold = opts.threshold;
     return emitter;
   }
@@ -121,14 +127,8 @@ function trackEmitter(emitter, options) {
     return emitter;
   }
   const id = nextId++;
-  let name = opts.name || `${(emitter.constructor && emitter.constructor.name) || 'Emitter'}#${id}`;
-  // Two live emitters under one name would mix their series: the second gets its id.
-  for (const other of entries.values()) {
-    if (other.name === name) {
-      name = `${name}#${id}`;
-      break;
-    }
-  }
+  // Emitters tracked under one name share their series (counts summed).
+  const name = opts.name || (emitter.constructor && emitter.constructor.name) || 'Emitter';
   const entry = {
     id,
     ref: new WeakRef(emitter),
@@ -137,7 +137,6 @@ function trackEmitter(emitter, options) {
     threshold: opts.threshold,
     isTarget: et,
     types: new Set(), // EventTarget: event types seen
-    known: new Set(), // targets already sent to the detector
     attached: false,
     hook: null, // EventEmitter: our 'newListener' listener
     wrapper: null, // EventTarget: our addEventListener
@@ -161,6 +160,7 @@ function trackEmitter(emitter, options) {
   }
   if (running) attach(entry, emitter);
   entries.set(id, entry);
+  namesInUse.set(name, (namesInUse.get(name) || 0) + 1);
   byEmitter.set(emitter, entry);
   registry.register(emitter, id, entry);
   return emitter;
@@ -218,7 +218,22 @@ function resume() {
 function suspend() {
   running = false;
   for (const entry of entries.values()) guard('detach', () => detach(entry));
-  for (const entry of entries.values()) entry.known.clear();
+  known.clear();
+}
+
+// The last emitter of a name is gone: its series end now (their findings close).
+const namesInUse = new Map(); // name -> tracked emitters under it
+function forget(entry) {
+  const left = (namesInUse.get(entry.name) || 1) - 1;
+  if (left > 0) {
+    namesInUse.set(entry.name, left);
+    return;
+  }
+  namesInUse.delete(entry.name);
+  const prefix = `${entry.name}:`;
+  const targets = [...known].filter((t) => t.startsWith(prefix));
+  for (const t of targets) known.delete(t);
+  if (onRemoved && targets.length) onRemoved(targets);
 }
 
 function removeEntry(entry) {
@@ -227,7 +242,7 @@ function removeEntry(entry) {
   registry.unregister(entry);
   const target = entry.ref.deref();
   if (target) byEmitter.delete(target);
-  if (onRemoved) guard('emitter removed', () => onRemoved(entry));
+  guard('emitter removed', () => forget(entry));
 }
 
 function countListeners(entry, emitter, type) {
@@ -236,9 +251,15 @@ function countListeners(entry, emitter, type) {
 }
 
 /** Per-tick samples: one per (emitter, event) worth sending. */
+/**
+ * Per-tick samples, one per (name, event): emitters tracked under one name are one
+ * series (their counts summed), so many short-lived emitters of one kind stay one
+ * series, and a kind of emitter that piles up is seen as it grows.
+ */
 function collect(out) {
   sampler.retune();
   tickNo++;
+  const series = new Map(); // target -> { value, adds, aged, agedKnown, minLevel, sites: Map }
   for (const entry of entries.values()) {
     const emitter = entry.ref.deref();
     if (!emitter) continue;
@@ -247,19 +268,43 @@ function collect(out) {
       if (entry.hook && entry.attached && !emitter.rawListeners('newListener').includes(entry.hook)) emitter.on('newListener', entry.hook);
       const types = entry.isTarget ? entry.types : emitter.eventNames();
       for (const type of types) {
-        const label = eventLabel(type);
         const list = countListeners(entry, emitter, type);
         let count = list.length;
         if (!entry.isTarget && type === 'newListener' && entry.attached) count -= 1;
-        const target = `${entry.name}:${label}`;
-        if (count < MIN_PUSH && !entry.known.has(target)) continue;
-        if (count === 0) entry.known.delete(target); else entry.known.add(target);
-        const { sites, aged } = sitesOf(list);
-        out.push({ kind: 'listeners', target, value: count, adds: entry.adds.get(type) || 0, aged, minLevel: entry.threshold, sites });
+        const target = `${entry.name}:${eventLabel(type)}`;
+        let agg = series.get(target);
+        if (!agg) {
+          agg = { value: 0, adds: 0, aged: 0, agedKnown: true, minLevel: undefined, sites: new Map() };
+          series.set(target, agg);
+        }
+        agg.value += count;
+        agg.adds += entry.adds.get(type) || 0;
+        if (entry.threshold !== undefined) agg.minLevel = agg.minLevel === undefined ? entry.threshold : Math.min(agg.minLevel, entry.threshold);
+        if (count > 0) {
+          const { sites, aged } = sitesOf(list);
+          if (aged === undefined) agg.agedKnown = false;
+          else agg.aged += aged;
+          for (const site of sites) agg.sites.set(site.stack, (agg.sites.get(site.stack) || 0) + site.count);
+        }
       }
       entry.adds.clear();
     });
   }
+  for (const [target, agg] of series) {
+    if (agg.value < MIN_PUSH && !known.has(target)) continue;
+    if (agg.value === 0) known.delete(target);
+    else known.add(target);
+    const sites = [...agg.sites].map(([stack, count]) => ({ stack, count })).sort((x, y) => y.count - x.count).slice(0, 32);
+    out.push({ kind: 'listeners', target, value: agg.value, adds: agg.adds, aged: agg.agedKnown ? agg.aged : undefined, minLevel: agg.minLevel, sites });
+  }
+  // A series whose emitters are all gone: one last zero, then forget it.
+  for (const target of known) {
+    if (!series.has(target)) {
+      out.push({ kind: 'listeners', target, value: 0, adds: 0, sites: [] });
+      known.delete(target);
+    }
+  }
+  if (known.size > MAX_KNOWN) known.clear();
 }
 
 // Live listeners per site, and an estimate of how many are aged (added at least

@@ -21,8 +21,11 @@ function forceGc() {
  */
 async function gcUntil(check, tries = 100) {
   for (let i = 0; i < tries; i++) {
+    // A new turn first: WeakRef#deref() (in check(), say) keeps its target alive until
+    // the current job ends, so a GC in the same job could not collect it.
+    await new Promise((resolve) => setImmediate(resolve));
     forceGc();
-    // Two turns of the event loop: FinalizationRegistry callbacks are posted as tasks.
+    // FinalizationRegistry callbacks are posted as tasks: let them run.
     await new Promise((resolve) => setImmediate(resolve));
     await new Promise((resolve) => setImmediate(resolve));
     if (check()) return i + 1;

@@ -74,8 +74,8 @@ class Monitor extends EventEmitter {
     if (this.options.streams) streams.install();
     if (this.options.handles) workers.install();
     emitters.resume();
-    emitters.setOnRemoved((entry) => {
-      for (const target of entry.known) this.detector.removeSeries('listeners', target, Date.now());
+    emitters.setOnRemoved((targets) => {
+      for (const target of targets) this.detector.removeSeries('listeners', target, Date.now());
     });
     this.memory.start();
     const setIntervalOrig = (timers._orig() || globalThis).setInterval;
