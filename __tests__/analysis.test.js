@@ -336,6 +336,19 @@ describe('errors', () => {
     await expect(analysis.analyzeSnapshot(bad)).rejects.toThrow(/node_fields has no `name` field/);
   });
 
+  test('a truncated or corrupt gzip file is a format error naming the file', async () => {
+    const gz = zlib.gzipSync(fs.readFileSync(graphFile));
+    const cut = path.join(dir, 'cut.heapsnapshot.gz');
+    fs.writeFileSync(cut, gz.subarray(0, Math.floor(gz.length / 2)));
+    await expect(analysis.analyzeSnapshot(cut)).rejects.toMatchObject({
+      code: 'LEAKGUARD_SNAPSHOT_FORMAT',
+      message: expect.stringContaining(cut),
+    });
+    const bad = path.join(dir, 'bad.heapsnapshot.gz');
+    fs.writeFileSync(bad, Buffer.concat([gz.subarray(0, 20), Buffer.alloc(200, 0xff)]));
+    await expect(analysis.analyzeSnapshot(bad)).rejects.toMatchObject({ code: 'LEAKGUARD_SNAPSHOT_FORMAT' });
+  });
+
   test('arguments are validated with TypeError/RangeError naming the argument', async () => {
     await expect(analysis.analyzeSnapshot(42)).rejects.toThrow(TypeError);
     await expect(analysis.analyzeSnapshot('')).rejects.toThrow(/path must be a non-empty path/);

@@ -490,8 +490,11 @@ impl Source {
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(e) => {
-                    // A corrupt gzip stream surfaces as InvalidInput/InvalidData.
-                    if matches!(e.kind(), std::io::ErrorKind::InvalidData | std::io::ErrorKind::InvalidInput) {
+                    // A corrupt or truncated gzip stream surfaces as InvalidInput/InvalidData/UnexpectedEof.
+                    if matches!(
+                        e.kind(),
+                        std::io::ErrorKind::InvalidData | std::io::ErrorKind::InvalidInput | std::io::ErrorKind::UnexpectedEof
+                    ) {
                         return Err(SnapshotError::format(self.base + keep as u64, format!("cannot decompress: {e}")));
                     }
                     return Err(SnapshotError::io(e));
