@@ -38,7 +38,9 @@ impl HeapAnalysisCancelToken {
     #[napi(constructor)]
     #[allow(clippy::new_without_default)]
     pub fn new() -> Self {
-        HeapAnalysisCancelToken { flag: Arc::new(AtomicBool::new(false)) }
+        HeapAnalysisCancelToken {
+            flag: Arc::new(AtomicBool::new(false)),
+        }
     }
     /// Requests cancellation.
     #[napi]
@@ -268,7 +270,13 @@ fn node(n: hs::NodeInfo) -> HeapNode {
 }
 
 fn timings(t: &hs::Timings) -> Vec<HeapStageTiming> {
-    t.stages.iter().map(|(s, ms)| HeapStageTiming { stage: s.to_string(), ms: *ms }).collect()
+    t.stages
+        .iter()
+        .map(|(s, ms)| HeapStageTiming {
+            stage: s.to_string(),
+            ms: *ms,
+        })
+        .collect()
 }
 
 fn class_diff(d: hs::ClassDiff, representative: Option<hs::NodeInfo>) -> HeapClassDiff {
@@ -310,7 +318,11 @@ fn diff_js(r: hs::DiffReport) -> HeapDiff {
     HeapDiff {
         before: stats(&r.before),
         after: stats(&r.after),
-        classes: r.classes.into_iter().map(|c| class_diff(c.diff, c.representative)).collect(),
+        classes: r
+            .classes
+            .into_iter()
+            .map(|c| class_diff(c.diff, c.representative))
+            .collect(),
         changed_class_count: r.changed_class_count as f64,
         totals: class_diff(r.totals, None),
         timings: timings(&r.timings),
@@ -349,7 +361,8 @@ fn diff_opts(o: Option<NativeDiffOptions>) -> hs::DiffOptions {
 
 /// A JS `(stage, fraction) => void` callable from the worker thread; weak, so it
 /// does not keep the event loop alive by itself.
-type ProgressFn = ThreadsafeFunction<FnArgs<(String, f64)>, (), FnArgs<(String, f64)>, napi::Status, false, true>;
+type ProgressFn =
+    ThreadsafeFunction<FnArgs<(String, f64)>, (), FnArgs<(String, f64)>, napi::Status, false, true>;
 
 /// Progress reporter for off-thread work: calls JS at most once per stage and percent.
 fn tsfn_progress(f: &Option<ProgressFn>) -> impl FnMut(hs::Stage, f64) + '_ {
@@ -359,7 +372,10 @@ fn tsfn_progress(f: &Option<ProgressFn>) -> impl FnMut(hs::Stage, f64) + '_ {
             let pct = (frac * 100.0) as i32;
             if last != Some((stage, pct)) {
                 last = Some((stage, pct));
-                let _ = f.call((stage.name().to_string(), frac).into(), ThreadsafeFunctionCallMode::NonBlocking);
+                let _ = f.call(
+                    (stage.name().to_string(), frac).into(),
+                    ThreadsafeFunctionCallMode::NonBlocking,
+                );
             }
         }
     }
@@ -409,7 +425,8 @@ impl Task for DiffTask {
 }
 
 fn token_flag(t: Option<&HeapAnalysisCancelToken>) -> Arc<AtomicBool> {
-    t.map(|t| t.flag.clone()).unwrap_or_else(|| Arc::new(AtomicBool::new(false)))
+    t.map(|t| t.flag.clone())
+        .unwrap_or_else(|| Arc::new(AtomicBool::new(false)))
 }
 
 /// Analyses a `.heapsnapshot` (or gzip of one) on a libuv worker thread;
@@ -420,9 +437,8 @@ pub fn analyze_heap_snapshot(
     path: String,
     options: Option<NativeAnalyzeOptions>,
     cancel: Option<&HeapAnalysisCancelToken>,
-    #[napi(ts_arg_type = "((stage: string, fraction: number) => void) | undefined | null")] on_progress: Option<
-        ProgressFn,
-    >,
+    #[napi(ts_arg_type = "((stage: string, fraction: number) => void) | undefined | null")]
+    on_progress: Option<ProgressFn>,
 ) -> Result<AsyncTask<AnalyzeTask>> {
     let path = check_path(&path, "path")?;
     Ok(AsyncTask::new(AnalyzeTask {
@@ -441,9 +457,8 @@ pub fn diff_heap_snapshots(
     after: String,
     options: Option<NativeDiffOptions>,
     cancel: Option<&HeapAnalysisCancelToken>,
-    #[napi(ts_arg_type = "((stage: string, fraction: number) => void) | undefined | null")] on_progress: Option<
-        ProgressFn,
-    >,
+    #[napi(ts_arg_type = "((stage: string, fraction: number) => void) | undefined | null")]
+    on_progress: Option<ProgressFn>,
 ) -> Result<AsyncTask<DiffTask>> {
     let before = check_path(&before, "before")?;
     let after = check_path(&after, "after")?;

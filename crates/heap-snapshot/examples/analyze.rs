@@ -12,8 +12,14 @@ fn main() {
     let mut ctl = Control::none();
     if args[0] == "--parse" {
         let t = std::time::Instant::now();
-        let s = heap_snapshot::HeapSnapshot::from_file(Path::new(&args[1]), &mut ctl).expect("parse");
-        println!("{} nodes, {} edges, parsed in {:?}", s.node_count(), s.edge_count(), t.elapsed());
+        let s =
+            heap_snapshot::HeapSnapshot::from_file(Path::new(&args[1]), &mut ctl).expect("parse");
+        println!(
+            "{} nodes, {} edges, parsed in {:?}",
+            s.node_count(),
+            s.edge_count(),
+            t.elapsed()
+        );
         return;
     }
     if args.len() == 1 {
@@ -21,10 +27,16 @@ fn main() {
             Ok(r) => {
                 println!("{:?}", r.statistics);
                 for a in &r.aggregates {
-                    println!("{:>12} {:>12} {:>12} {:>8} {}", a.retained_size, a.self_size, a.max_retained, a.count, a.name);
+                    println!(
+                        "{:>12} {:>12} {:>12} {:>8} {}",
+                        a.retained_size, a.self_size, a.max_retained, a.count, a.name
+                    );
                 }
                 for n in &r.largest {
-                    println!("{:>12} {} @{} :: {}", n.retained_size, n.class_name, n.id, n.retainer_path.text);
+                    println!(
+                        "{:>12} {} @{} :: {}",
+                        n.retained_size, n.class_name, n.id, n.retainer_path.text
+                    );
                 }
                 println!("{:?}", r.timings);
             }
@@ -34,11 +46,19 @@ fn main() {
             }
         }
     } else {
-        match diff_files(Path::new(&args[1]), Path::new(&args[0]), &DiffOptions::default(), &mut ctl) {
+        match diff_files(
+            Path::new(&args[1]),
+            Path::new(&args[0]),
+            &DiffOptions::default(),
+            &mut ctl,
+        ) {
             Ok(r) => {
                 for c in &r.classes {
                     let d = &c.diff;
-                    println!("{:>8} {:>8} {:>10} {}", d.added_count, d.removed_count, d.size_delta, d.name);
+                    println!(
+                        "{:>8} {:>8} {:>10} {}",
+                        d.added_count, d.removed_count, d.size_delta, d.name
+                    );
                     if let Some(n) = &c.representative {
                         println!("    {}", n.retainer_path.text);
                     }

@@ -91,7 +91,11 @@ pub fn classify(s: &HeapSnapshot) -> (Vec<u32>, Vec<u32>) {
     let (obj, nat) = (s.node_types.object, s.node_types.native);
     for n in 0..s.node_count() {
         let t = s.node_type[n];
-        let key = if Some(t) == obj || Some(t) == nat { s.node_name[n] as usize } else { nstr + t as usize };
+        let key = if Some(t) == obj || Some(t) == nat {
+            s.node_name[n] as usize
+        } else {
+            nstr + t as usize
+        };
         let mut c = key_to_class[key];
         if c == NONE {
             c = class_rep.len() as u32;
@@ -138,13 +142,21 @@ impl Aggregates {
         ctl.report(Stage::Aggregates, 0.4);
         class_retained_sizes(s, a, &node_class, &mut classes);
         ctl.report(Stage::Aggregates, 1.0);
-        Ok(Aggregates { node_class, classes })
+        Ok(Aggregates {
+            node_class,
+            classes,
+        })
     }
 }
 
 /// Walks the dominator tree from the root; an instance adds its retained size to its
 /// class unless an ancestor in the dominator tree is a counted instance of the same class.
-fn class_retained_sizes(s: &HeapSnapshot, a: &Analysis, node_class: &[u32], classes: &mut [Aggregate]) {
+fn class_retained_sizes(
+    s: &HeapSnapshot,
+    a: &Analysis,
+    node_class: &[u32],
+    classes: &mut [Aggregate],
+) {
     let n = s.node_count();
     let root = s.root as usize;
     let mut start = vec![0u32; n + 1];
@@ -209,10 +221,12 @@ impl Statistics {
             ..Default::default()
         };
         let nt = &s.node_types;
-        let array_names: Vec<u32> =
-            (0..s.strings.len() as u32).filter(|&i| s.strings.bytes(i) == b"Array").collect();
-        let elements_names: Vec<u32> =
-            (0..s.strings.len() as u32).filter(|&i| s.strings.bytes(i) == b"elements").collect();
+        let array_names: Vec<u32> = (0..s.strings.len() as u32)
+            .filter(|&i| s.strings.bytes(i) == b"Array")
+            .collect();
+        let elements_names: Vec<u32> = (0..s.strings.len() as u32)
+            .filter(|&i| s.strings.bytes(i) == b"elements")
+            .collect();
         let mut arrays: Vec<u32> = Vec::new();
         for v in 0..n {
             let size = s.node_self_size[v] as u64;
@@ -242,7 +256,9 @@ impl Statistics {
                 let mut size = s.node_self_size[v] as u64;
                 for e in s.first_edge[v]..s.first_edge[v + 1] {
                     let e = e as usize;
-                    if Some(s.edge_type[e]) == s.edge_types.internal && elements_names.contains(&s.edge_name[e]) {
+                    if Some(s.edge_type[e]) == s.edge_types.internal
+                        && elements_names.contains(&s.edge_name[e])
+                    {
                         let el = s.edge_to[e] as usize;
                         if retainers[el] == 1 {
                             size += s.node_self_size[el] as u64;

@@ -85,12 +85,21 @@ pub fn diff_snapshots(
     let mut out: Vec<ClassDiff> = Vec::new();
     let mut global = |name: String, out: &mut Vec<ClassDiff>| -> u32 {
         *ids.entry(name.clone()).or_insert_with(|| {
-            out.push(ClassDiff { name, ..Default::default() });
+            out.push(ClassDiff {
+                name,
+                ..Default::default()
+            });
             (out.len() - 1) as u32
         })
     };
-    let map_b: Vec<u32> = reps_b.iter().map(|&r| global(class_name(before, r), &mut out)).collect();
-    let map_a: Vec<u32> = reps_a.iter().map(|&r| global(class_name(after, r), &mut out)).collect();
+    let map_b: Vec<u32> = reps_b
+        .iter()
+        .map(|&r| global(class_name(before, r), &mut out))
+        .collect();
+    let map_a: Vec<u32> = reps_a
+        .iter()
+        .map(|&r| global(class_name(after, r), &mut out))
+        .collect();
     ctl.check()?;
     let kb = sorted_keys(before);
     ctl.report(Stage::Diff, 0.3);
@@ -152,7 +161,11 @@ pub fn diff_snapshots(
             d
         })
         .collect();
-    classes.sort_by(|x, y| y.size_delta.cmp(&x.size_delta).then_with(|| x.name.cmp(&y.name)));
+    classes.sort_by(|x, y| {
+        y.size_delta
+            .cmp(&x.size_delta)
+            .then_with(|| x.name.cmp(&y.name))
+    });
     ctl.report(Stage::Diff, 1.0);
     Ok(SnapshotDiff { classes })
 }

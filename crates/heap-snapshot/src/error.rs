@@ -36,20 +36,36 @@ pub enum SnapshotError {
 
 impl SnapshotError {
     pub(crate) fn format(offset: u64, message: impl Into<String>) -> Self {
-        SnapshotError::Format { path: PathBuf::new(), offset, message: message.into() }
+        SnapshotError::Format {
+            path: PathBuf::new(),
+            offset,
+            message: message.into(),
+        }
     }
     pub(crate) fn invalid(message: impl Into<String>) -> Self {
-        SnapshotError::Invalid { path: PathBuf::new(), message: message.into() }
+        SnapshotError::Invalid {
+            path: PathBuf::new(),
+            message: message.into(),
+        }
     }
     pub(crate) fn io(source: std::io::Error) -> Self {
-        SnapshotError::Io { path: PathBuf::new(), source }
+        SnapshotError::Io {
+            path: PathBuf::new(),
+            source,
+        }
     }
     /// Attaches the file path to an error produced while reading it.
     pub fn with_path(self, p: impl Into<PathBuf>) -> Self {
         let p = p.into();
         match self {
             SnapshotError::Io { source, .. } => SnapshotError::Io { path: p, source },
-            SnapshotError::Format { offset, message, .. } => SnapshotError::Format { path: p, offset, message },
+            SnapshotError::Format {
+                offset, message, ..
+            } => SnapshotError::Format {
+                path: p,
+                offset,
+                message,
+            },
             SnapshotError::Invalid { message, .. } => SnapshotError::Invalid { path: p, message },
             SnapshotError::Cancelled => SnapshotError::Cancelled,
         }
@@ -72,8 +88,18 @@ impl fmt::Display for SnapshotError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             SnapshotError::Io { path, source } => write!(f, "{}: {}", show(path), source),
-            SnapshotError::Format { path, offset, message } => {
-                write!(f, "{}: not a valid heap snapshot at byte {}: {}", show(path), offset, message)
+            SnapshotError::Format {
+                path,
+                offset,
+                message,
+            } => {
+                write!(
+                    f,
+                    "{}: not a valid heap snapshot at byte {}: {}",
+                    show(path),
+                    offset,
+                    message
+                )
             }
             SnapshotError::Invalid { path, message } => {
                 write!(f, "{}: inconsistent heap snapshot: {}", show(path), message)

@@ -36,7 +36,9 @@ struct Filters {
 }
 
 fn string_indices(s: &HeapSnapshot, want: &str) -> Vec<u32> {
-    (0..s.strings.len() as u32).filter(|&i| s.strings.bytes(i) == want.as_bytes()).collect()
+    (0..s.strings.len() as u32)
+        .filter(|&i| s.strings.bytes(i) == want.as_bytes())
+        .collect()
 }
 
 impl Analysis {
@@ -58,14 +60,23 @@ impl Analysis {
             ctl.report(Stage::Dominators, 0.0);
             let doms = dominators_and_retained(s, &page, ctl);
             drop(page);
-            let dist = h.join().unwrap_or_else(|_| Err(crate::SnapshotError::invalid("distance computation panicked")));
+            let dist = h.join().unwrap_or_else(|_| {
+                Err(crate::SnapshotError::invalid(
+                    "distance computation panicked",
+                ))
+            });
             (dist, doms)
         });
         // Distances ran alongside the dominators: their end is not reported separately.
         let (distances, bfs_parent_edge) = dist?;
         let (dominators, retained_sizes) = doms?;
         ctl.report(Stage::RetainedSizes, 1.0);
-        Ok(Analysis { distances, bfs_parent_edge, dominators, retained_sizes })
+        Ok(Analysis {
+            distances,
+            bfs_parent_edge,
+            dominators,
+            retained_sizes,
+        })
     }
 }
 
@@ -75,7 +86,11 @@ fn is_user_root(s: &HeapSnapshot, f: &Filters, n: u32) -> bool {
     t != s.node_types.synthetic || f.document_dom_trees.contains(&s.node_name[n as usize])
 }
 
-fn compute_distances(s: &HeapSnapshot, f: &Filters, ctl: &mut Control<'_>) -> Result<(Vec<u32>, Vec<u32>)> {
+fn compute_distances(
+    s: &HeapSnapshot,
+    f: &Filters,
+    ctl: &mut Control<'_>,
+) -> Result<(Vec<u32>, Vec<u32>)> {
     let n = s.node_count();
     let mut dist = vec![NO_DISTANCE; n];
     let mut parent = vec![NONE; n];
@@ -92,7 +107,11 @@ fn compute_distances(s: &HeapSnapshot, f: &Filters, ctl: &mut Control<'_>) -> Re
     }
     let had_user_roots = !queue.is_empty();
     bfs(s, f, &mut dist, &mut parent, &mut queue, ctl)?;
-    dist[root as usize] = if had_user_roots { BASE_SYSTEM_DISTANCE } else { 0 };
+    dist[root as usize] = if had_user_roots {
+        BASE_SYSTEM_DISTANCE
+    } else {
+        0
+    };
     queue.clear();
     queue.push(root);
     bfs(s, f, &mut dist, &mut parent, &mut queue, ctl)?;
@@ -134,7 +153,11 @@ fn bfs(
             if dist[c] != NO_DISTANCE {
                 continue;
             }
-            if special_hidden && t != el && t != hi && f.sloppy_function_map.contains(&s.edge_name[eu]) {
+            if special_hidden
+                && t != el
+                && t != hi
+                && f.sloppy_function_map.contains(&s.edge_name[eu])
+            {
                 continue;
             }
             if special_array && (t == el || t == hi) {
@@ -163,7 +186,8 @@ fn page_owned(s: &HeapSnapshot, f: &Filters) -> Vec<bool> {
         let t = Some(s.edge_type[e as usize]);
         let c = s.edge_to[e as usize];
         let entry = if t == s.edge_types.element {
-            Some(s.node_type[c as usize]) == s.node_types.synthetic && f.document_dom_trees.contains(&s.node_name[c as usize])
+            Some(s.node_type[c as usize]) == s.node_types.synthetic
+                && f.document_dom_trees.contains(&s.node_name[c as usize])
         } else {
             t == s.edge_types.shortcut
         };
@@ -188,7 +212,11 @@ fn page_owned(s: &HeapSnapshot, f: &Filters) -> Vec<bool> {
 
 /// Semi-NCA dominators over the essential edges (not weak; shortcut only from the
 /// root; not from a non-page-owned object to a page-owned one), then retained sizes.
-fn dominators_and_retained(s: &HeapSnapshot, page: &[bool], ctl: &mut Control<'_>) -> Result<(Vec<u32>, Vec<u64>)> {
+fn dominators_and_retained(
+    s: &HeapSnapshot,
+    page: &[bool],
+    ctl: &mut Control<'_>,
+) -> Result<(Vec<u32>, Vec<u64>)> {
     let n = s.node_count();
     let root = s.root;
     let weak = s.edge_types.weak;
@@ -338,7 +366,14 @@ fn dominators_and_retained(s: &HeapSnapshot, page: &[bool], ctl: &mut Control<'_
 }
 
 #[inline]
-fn eval(v: u32, last: u32, anc: &mut [u32], label: &mut [u32], semi: &[u32], stack: &mut Vec<u32>) -> u32 {
+fn eval(
+    v: u32,
+    last: u32,
+    anc: &mut [u32],
+    label: &mut [u32],
+    semi: &[u32],
+    stack: &mut Vec<u32>,
+) -> u32 {
     if anc[v as usize] < last {
         return label[v as usize];
     }

@@ -29,8 +29,8 @@ pub use graph::{Analysis, BASE_SYSTEM_DISTANCE, NO_DISTANCE};
 pub use parse::{EdgeTypes, HeapSnapshot, NodeTypes, ParseOptions, Strings};
 pub use paths::{retainer_path, RetainerPath, RetainerStep};
 pub use report::{
-    analyze_file, analyze_snapshot, diff_files, AnalysisReport, AnalyzeOptions, ClassGrowth, DiffOptions,
-    DiffReport, NodeInfo, Timings,
+    analyze_file, analyze_snapshot, diff_files, AnalysisReport, AnalyzeOptions, ClassGrowth,
+    DiffOptions, DiffReport, NodeInfo, Timings,
 };
 
 /// A stage of the work, reported through [`Control`] progress callbacks.
@@ -82,8 +82,15 @@ impl<'a> Control<'a> {
     }
     /// With an optional cancel flag (set it to `true` to stop at the next check)
     /// and an optional progress callback receiving `(stage, fraction 0..=1)`.
-    pub fn new(cancel: Option<&'a AtomicBool>, progress: Option<&'a mut dyn FnMut(Stage, f64)>) -> Self {
-        Control { cancel, also: None, progress }
+    pub fn new(
+        cancel: Option<&'a AtomicBool>,
+        progress: Option<&'a mut dyn FnMut(Stage, f64)>,
+    ) -> Self {
+        Control {
+            cancel,
+            also: None,
+            progress,
+        }
     }
     /// Also stops when `flag` is set (used between threads of one parse).
     pub(crate) fn also(mut self, flag: &'a AtomicBool) -> Self {

@@ -150,11 +150,19 @@ impl HeapSnapshot {
     }
     /// Name of the type of node `n` (`"object"`, `"closure"`, ...; `"unknown"` for values outside `meta`).
     pub fn node_type_name(&self, n: u32) -> &str {
-        self.node_types.names.get(self.node_type[n as usize] as usize).map(|s| s.as_str()).unwrap_or("unknown")
+        self.node_types
+            .names
+            .get(self.node_type[n as usize] as usize)
+            .map(|s| s.as_str())
+            .unwrap_or("unknown")
     }
     /// Name of the type of edge `e`.
     pub fn edge_type_name(&self, e: u32) -> &str {
-        self.edge_types.names.get(self.edge_type[e as usize] as usize).map(|s| s.as_str()).unwrap_or("unknown")
+        self.edge_types
+            .names
+            .get(self.edge_type[e as usize] as usize)
+            .map(|s| s.as_str())
+            .unwrap_or("unknown")
     }
     /// Node name as text.
     pub fn node_name_str(&self, n: u32) -> std::borrow::Cow<'_, str> {
@@ -185,18 +193,30 @@ impl HeapSnapshot {
     }
 
     /// Like [`HeapSnapshot::from_file`] with options (e.g. skip the edges for a diff baseline).
-    pub fn from_file_with(path: &Path, opts: ParseOptions, ctl: &mut Control<'_>) -> Result<HeapSnapshot> {
+    pub fn from_file_with(
+        path: &Path,
+        opts: ParseOptions,
+        ctl: &mut Control<'_>,
+    ) -> Result<HeapSnapshot> {
         Self::from_file_impl(path, opts, ctl, SPLIT_MIN_BYTES)
     }
 
-    fn from_file_impl(path: &Path, opts: ParseOptions, ctl: &mut Control<'_>, split_min: u64) -> Result<HeapSnapshot> {
+    fn from_file_impl(
+        path: &Path,
+        opts: ParseOptions,
+        ctl: &mut Control<'_>,
+        split_min: u64,
+    ) -> Result<HeapSnapshot> {
         let mut run = || -> Result<HeapSnapshot> {
             let mut f = File::open(path).map_err(SnapshotError::io)?;
             let len = f.metadata().map_err(SnapshotError::io)?.len();
             let mut magic = [0u8; 2];
             let n = read_full(&mut f, &mut magic).map_err(SnapshotError::io)?;
             let counter = Arc::new(AtomicU64::new(0));
-            let counting = Counting { inner: f, count: counter.clone() };
+            let counting = Counting {
+                inner: f,
+                count: counter.clone(),
+            };
             let gz = n == 2 && magic == [0x1f, 0x8b];
             let prefix: Vec<u8> = magic[..n].to_vec();
             let chained = std::io::Cursor::new(prefix).chain(counting);
@@ -228,15 +248,26 @@ impl HeapSnapshot {
                 let helper = scope.spawn(move || -> Result<HeapSnapshot> {
                     let f = File::open(path).map_err(SnapshotError::io)?;
                     let counter = Arc::new(AtomicU64::new(0));
-                    let reader = Prefetch::spawn(Box::new(Counting { inner: f, count: counter.clone() }));
+                    let reader = Prefetch::spawn(Box::new(Counting {
+                        inner: f,
+                        count: counter.clone(),
+                    }));
                     let mut src = Source::new(reader, counter, len);
-                    Ok(parse(&mut src, len, Role::EdgesOnly, &mut Control::new(cancel, None).also(stop))?.0)
+                    Ok(parse(
+                        &mut src,
+                        len,
+                        Role::EdgesOnly,
+                        &mut Control::new(cancel, None).also(stop),
+                    )?
+                    .0)
                 });
                 let main = parse(&mut src, hint, Role::NoEdges, ctl);
                 if main.is_err() {
                     stop.store(true, Ordering::Relaxed);
                 }
-                let edges = helper.join().unwrap_or_else(|_| Err(SnapshotError::invalid("edge parsing panicked")));
+                let edges = helper
+                    .join()
+                    .unwrap_or_else(|_| Err(SnapshotError::invalid("edge parsing panicked")));
                 (main, edges)
             });
             ctl.check()?;
@@ -245,7 +276,10 @@ impl HeapSnapshot {
                 (Ok((snap, h)), Ok(e)) => (snap, h, e),
                 (Err(a), Err(b)) => {
                     let first = match (&a, &b) {
-                        (SnapshotError::Format { offset: x, .. }, SnapshotError::Format { offset: y, .. }) if y < x => b,
+                        (
+                            SnapshotError::Format { offset: x, .. },
+                            SnapshotError::Format { offset: y, .. },
+                        ) if y < x => b,
                         _ => a,
                     };
                     return Err(first);
@@ -346,29 +380,37 @@ impl Prefetch {
     fn spawn(mut inner: Box<dyn Read + Send>) -> Box<dyn Read> {
         let (tx, rx) = std::sync::mpsc::sync_channel::<std::io::Result<Vec<u8>>>(4);
         let (back, back_rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(8);
-        let spawned = std::thread::Builder::new().name("heap-snapshot-read".into()).spawn(move || loop {
-            let mut chunk = back_rx.try_recv().unwrap_or_default();
-            chunk.resize(Self::CHUNK, 0);
-            let mut n = 0;
-            while n < chunk.len() {
-                match inner.read(&mut chunk[n..]) {
-                    Ok(0) => break,
-                    Ok(k) => n += k,
-                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                    Err(e) => {
-                        let _ = tx.send(Err(e));
-                        return;
+        let spawned = std::thread::Builder::new()
+            .name("heap-snapshot-read".into())
+            .spawn(move || loop {
+                let mut chunk = back_rx.try_recv().unwrap_or_default();
+                chunk.resize(Self::CHUNK, 0);
+                let mut n = 0;
+                while n < chunk.len() {
+                    match inner.read(&mut chunk[n..]) {
+                        Ok(0) => break,
+                        Ok(k) => n += k,
+                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                        Err(e) => {
+                            let _ = tx.send(Err(e));
+                            return;
+                        }
                     }
                 }
-            }
-            chunk.truncate(n);
-            let last = n == 0;
-            if tx.send(Ok(chunk)).is_err() || last {
-                return;
-            }
-        });
+                chunk.truncate(n);
+                let last = n == 0;
+                if tx.send(Ok(chunk)).is_err() || last {
+                    return;
+                }
+            });
         match spawned {
-            Ok(_) => Box::new(Prefetch { rx, back, cur: Vec::new(), pos: 0, done: false }),
+            Ok(_) => Box::new(Prefetch {
+                rx,
+                back,
+                cur: Vec::new(),
+                pos: 0,
+                done: false,
+            }),
             Err(_) => Box::new(FailedSpawn),
         }
     }
@@ -448,8 +490,23 @@ impl Source {
     fn new(r: Box<dyn Read>, raw_read: Arc<AtomicU64>, raw_total: u64) -> Self {
         Self::with_buffer(r, raw_read, raw_total, BUF_SIZE)
     }
-    fn with_buffer(r: Box<dyn Read>, raw_read: Arc<AtomicU64>, raw_total: u64, size: usize) -> Self {
-        Source { r, buf: vec![0; size.max(1)], pos: 0, len: 0, base: 0, eof: false, raw_read, raw_total, next_report: 0 }
+    fn with_buffer(
+        r: Box<dyn Read>,
+        raw_read: Arc<AtomicU64>,
+        raw_total: u64,
+        size: usize,
+    ) -> Self {
+        Source {
+            r,
+            buf: vec![0; size.max(1)],
+            pos: 0,
+            len: 0,
+            base: 0,
+            eof: false,
+            raw_read,
+            raw_total,
+            next_report: 0,
+        }
     }
     #[inline]
     fn offset(&self) -> u64 {
@@ -493,9 +550,14 @@ impl Source {
                     // A corrupt or truncated gzip stream surfaces as InvalidInput/InvalidData/UnexpectedEof.
                     if matches!(
                         e.kind(),
-                        std::io::ErrorKind::InvalidData | std::io::ErrorKind::InvalidInput | std::io::ErrorKind::UnexpectedEof
+                        std::io::ErrorKind::InvalidData
+                            | std::io::ErrorKind::InvalidInput
+                            | std::io::ErrorKind::UnexpectedEof
                     ) {
-                        return Err(SnapshotError::format(self.base + keep as u64, format!("cannot decompress: {e}")));
+                        return Err(SnapshotError::format(
+                            self.base + keep as u64,
+                            format!("cannot decompress: {e}"),
+                        ));
                     }
                     return Err(SnapshotError::io(e));
                 }
@@ -512,7 +574,10 @@ impl Source {
         Ok(true)
     }
     fn eof_error(&self, what: &str) -> SnapshotError {
-        SnapshotError::format(self.offset(), format!("unexpected end of file (truncated?) while reading {what}"))
+        SnapshotError::format(
+            self.offset(),
+            format!("unexpected end of file (truncated?) while reading {what}"),
+        )
     }
     #[inline]
     fn next(&mut self, ctl: &mut Control<'_>, what: &str) -> Result<u8> {
@@ -542,7 +607,11 @@ impl Source {
         if b != want {
             return Err(SnapshotError::format(
                 self.offset(),
-                format!("expected '{}' in {what}, found {}", want as char, show_byte(b)),
+                format!(
+                    "expected '{}' in {what}, found {}",
+                    want as char,
+                    show_byte(b)
+                ),
             ));
         }
         self.pos += 1;
@@ -550,7 +619,13 @@ impl Source {
     }
 
     /// Reads the body of a JSON string (after the opening quote) into `out`.
-    fn read_string(&mut self, ctl: &mut Control<'_>, out: &mut Vec<u8>, limit: usize, what: &str) -> Result<()> {
+    fn read_string(
+        &mut self,
+        ctl: &mut Control<'_>,
+        out: &mut Vec<u8>,
+        limit: usize,
+        what: &str,
+    ) -> Result<()> {
         let start_len = out.len();
         let mut pending_high: Option<u16> = None;
         loop {
@@ -617,7 +692,9 @@ impl Source {
                                 }
                                 0xDC00..=0xDFFF => match pending_high.take() {
                                     Some(h) => {
-                                        let c = 0x10000 + (((h as u32) - 0xD800) << 10) + ((v as u32) - 0xDC00);
+                                        let c = 0x10000
+                                            + (((h as u32) - 0xD800) << 10)
+                                            + ((v as u32) - 0xDC00);
                                         push_char(out, char::from_u32(c).unwrap_or('\u{FFFD}'));
                                     }
                                     None => push_char(out, '\u{FFFD}'),
@@ -640,13 +717,21 @@ impl Source {
                 }
             }
             if out.len() - start_len > limit {
-                return Err(SnapshotError::format(self.offset(), format!("string too long in {what}")));
+                return Err(SnapshotError::format(
+                    self.offset(),
+                    format!("string too long in {what}"),
+                ));
             }
         }
     }
 
     /// Skips (or captures into `cap`) one JSON value.
-    fn skip_value(&mut self, ctl: &mut Control<'_>, mut cap: Option<&mut Vec<u8>>, what: &str) -> Result<()> {
+    fn skip_value(
+        &mut self,
+        ctl: &mut Control<'_>,
+        mut cap: Option<&mut Vec<u8>>,
+        what: &str,
+    ) -> Result<()> {
         let first = self.peek_nonws(ctl, what)?;
         let mut depth: usize = 0;
         let mut in_str = false;
@@ -671,7 +756,10 @@ impl Source {
                 }
             }
             other => {
-                return Err(SnapshotError::format(self.offset(), format!("unexpected {} in {what}", show_byte(other))))
+                return Err(SnapshotError::format(
+                    self.offset(),
+                    format!("unexpected {} in {what}", show_byte(other)),
+                ))
             }
         }
         loop {
@@ -679,7 +767,10 @@ impl Source {
             if let Some(c) = cap.as_deref_mut() {
                 c.push(b);
                 if c.len() > MAX_HEADER {
-                    return Err(SnapshotError::format(start, format!("{what} is larger than {MAX_HEADER} bytes")));
+                    return Err(SnapshotError::format(
+                        start,
+                        format!("{what} is larger than {MAX_HEADER} bytes"),
+                    ));
                 }
             }
             if in_str {
@@ -700,7 +791,10 @@ impl Source {
                 b'{' | b'[' => depth += 1,
                 b'}' | b']' => {
                     if depth == 0 {
-                        return Err(SnapshotError::format(self.offset() - 1, format!("unbalanced brackets in {what}")));
+                        return Err(SnapshotError::format(
+                            self.offset() - 1,
+                            format!("unbalanced brackets in {what}"),
+                        ));
                     }
                     depth -= 1;
                     if depth == 0 {
@@ -733,7 +827,12 @@ impl Source {
     ///
     /// Works on buffer windows that end after a separator, so that every number in
     /// a window is complete; a number cut by the buffer end is carried over.
-    fn read_numbers<S: NumberSink>(&mut self, ctl: &mut Control<'_>, sink: &mut S, what: &str) -> Result<()> {
+    fn read_numbers<S: NumberSink>(
+        &mut self,
+        ctl: &mut Control<'_>,
+        sink: &mut S,
+        what: &str,
+    ) -> Result<()> {
         self.expect(ctl, b'[', what)?;
         let mut need_value = false; // after a comma
         let mut any = false;
@@ -742,7 +841,10 @@ impl Source {
                 return Err(self.eof_error(what));
             }
             // The window ends after the last non-digit byte.
-            let safe = match self.buf[self.pos..self.len].iter().rposition(|b| !b.is_ascii_digit()) {
+            let safe = match self.buf[self.pos..self.len]
+                .iter()
+                .rposition(|b| !b.is_ascii_digit())
+            {
                 Some(k) => self.pos + k + 1,
                 None => {
                     // Only digits left in the buffer: read more behind them.
@@ -771,10 +873,16 @@ impl Source {
                         i += 1;
                     }
                     if i - start > 15 {
-                        return Err(SnapshotError::format(base + start as u64, format!("number too large in {what}")));
+                        return Err(SnapshotError::format(
+                            base + start as u64,
+                            format!("number too large in {what}"),
+                        ));
                     }
                     if let Err(msg) = sink.push(v) {
-                        return Err(SnapshotError::format(base + start as u64, format!("{what}: {msg}")));
+                        return Err(SnapshotError::format(
+                            base + start as u64,
+                            format!("{what}: {msg}"),
+                        ));
                     }
                     need_value = false;
                     any = true;
@@ -783,14 +891,20 @@ impl Source {
                 match b {
                     b',' => {
                         if need_value || !any {
-                            return Err(SnapshotError::format(base + i as u64, format!("missing number in {what}")));
+                            return Err(SnapshotError::format(
+                                base + i as u64,
+                                format!("missing number in {what}"),
+                            ));
                         }
                         need_value = true;
                     }
                     b' ' | b'\n' | b'\r' | b'\t' => {}
                     b']' => {
                         if need_value {
-                            return Err(SnapshotError::format(base + i as u64, format!("missing number in {what}")));
+                            return Err(SnapshotError::format(
+                                base + i as u64,
+                                format!("missing number in {what}"),
+                            ));
                         }
                         self.pos = i + 1;
                         return Ok(());
@@ -798,7 +912,10 @@ impl Source {
                     other => {
                         return Err(SnapshotError::format(
                             base + i as u64,
-                            format!("expected a non-negative integer in {what}, found {}", show_byte(other)),
+                            format!(
+                                "expected a non-negative integer in {what}, found {}",
+                                show_byte(other)
+                            ),
                         ));
                     }
                 }
@@ -861,7 +978,10 @@ impl NumberSink for NodeSink<'_> {
         }
         match col {
             Col::Skip => {}
-            Col::Type => self.snap.node_type.push(if v < 255 { v as u8 } else { 255 }),
+            Col::Type => self
+                .snap
+                .node_type
+                .push(if v < 255 { v as u8 } else { 255 }),
             Col::Name => self.snap.node_name.push(to_u32(v, "name")?),
             Col::Id => self.snap.node_id.push(to_u32(v, "id")?),
             Col::SelfSize => self.snap.node_self_size.push(v.min(u32::MAX as u64) as u32),
@@ -896,7 +1016,10 @@ impl NumberSink for EdgeSink<'_> {
             self.field = 0;
         }
         match col {
-            Col::Type => self.snap.edge_type.push(if v < 255 { v as u8 } else { 255 }),
+            Col::Type => self
+                .snap
+                .edge_type
+                .push(if v < 255 { v as u8 } else { 255 }),
             Col::Name => self.snap.edge_name.push(to_u32(v, "name_or_index")?),
             Col::To => {
                 // q = v / node_fields, exact for v < 2^32.
@@ -953,18 +1076,32 @@ struct Header {
 
 fn type_names(v: &[serde_json::Value], field: &str, offset: u64) -> Result<Vec<String>> {
     match v.first() {
-        Some(serde_json::Value::Array(a)) => Ok(a.iter().map(|x| x.as_str().unwrap_or("unknown").to_string()).collect()),
-        _ => Err(SnapshotError::format(offset, format!("snapshot.meta.{field}[0] is not an array of type names"))),
+        Some(serde_json::Value::Array(a)) => Ok(a
+            .iter()
+            .map(|x| x.as_str().unwrap_or("unknown").to_string())
+            .collect()),
+        _ => Err(SnapshotError::format(
+            offset,
+            format!("snapshot.meta.{field}[0] is not an array of type names"),
+        )),
     }
 }
 
 fn find(names: &[String], n: &str) -> Option<u8> {
-    names.iter().position(|x| x == n).and_then(|p| u8::try_from(p).ok()).filter(|&p| p < 255)
+    names
+        .iter()
+        .position(|x| x == n)
+        .and_then(|p| u8::try_from(p).ok())
+        .filter(|&p| p < 255)
 }
 
 fn decode_header(raw: &[u8], offset: u64, snap: &mut HeapSnapshot) -> Result<Header> {
-    let h: RawHeader = serde_json::from_slice(raw)
-        .map_err(|e| SnapshotError::format(offset, format!("bad `snapshot` header (snapshot.meta): {e}")))?;
+    let h: RawHeader = serde_json::from_slice(raw).map_err(|e| {
+        SnapshotError::format(
+            offset,
+            format!("bad `snapshot` header (snapshot.meta): {e}"),
+        )
+    })?;
     let m = h.meta;
     let ntypes = type_names(&m.node_types, "node_types", offset)?;
     let etypes = type_names(&m.edge_types, "edge_types", offset)?;
@@ -988,7 +1125,10 @@ fn decode_header(raw: &[u8], offset: u64, snap: &mut HeapSnapshot) -> Result<Hea
         (Col::EdgeCount, "edge_count"),
     ] {
         if !node_cols.contains(&c) {
-            return Err(SnapshotError::format(offset, format!("snapshot.meta.node_fields has no `{n}` field (unsupported layout)")));
+            return Err(SnapshotError::format(
+                offset,
+                format!("snapshot.meta.node_fields has no `{n}` field (unsupported layout)"),
+            ));
         }
     }
     let edge_cols: Vec<Col> = m
@@ -1001,9 +1141,16 @@ fn decode_header(raw: &[u8], offset: u64, snap: &mut HeapSnapshot) -> Result<Hea
             _ => Col::Skip,
         })
         .collect();
-    for (c, n) in [(Col::Type, "type"), (Col::Name, "name_or_index"), (Col::To, "to_node")] {
+    for (c, n) in [
+        (Col::Type, "type"),
+        (Col::Name, "name_or_index"),
+        (Col::To, "to_node"),
+    ] {
         if !edge_cols.contains(&c) {
-            return Err(SnapshotError::format(offset, format!("snapshot.meta.edge_fields has no `{n}` field (unsupported layout)")));
+            return Err(SnapshotError::format(
+                offset,
+                format!("snapshot.meta.edge_fields has no `{n}` field (unsupported layout)"),
+            ));
         }
     }
     let node_fields = node_cols.len() as u64;
@@ -1032,7 +1179,10 @@ fn decode_header(raw: &[u8], offset: u64, snap: &mut HeapSnapshot) -> Result<Hea
     };
     let root_index = h.root_index.unwrap_or(0);
     if !root_index.is_multiple_of(node_fields) {
-        return Err(SnapshotError::format(offset, "snapshot.root_index is not a multiple of the node field count"));
+        return Err(SnapshotError::format(
+            offset,
+            "snapshot.root_index is not a multiple of the node field count",
+        ));
     }
     Ok(Header {
         node_cols,
@@ -1046,19 +1196,29 @@ fn decode_header(raw: &[u8], offset: u64, snap: &mut HeapSnapshot) -> Result<Hea
 
 /// Reads the top-level object. The graph is checked by [`validate`] afterwards
 /// (once the `edges` of a split parse are joined in).
-fn parse(src: &mut Source, size_hint: u64, role: Role, ctl: &mut Control<'_>) -> Result<(HeapSnapshot, Header)> {
+fn parse(
+    src: &mut Source,
+    size_hint: u64,
+    role: Role,
+    ctl: &mut Control<'_>,
+) -> Result<(HeapSnapshot, Header)> {
     ctl.report(Stage::Parse, 0.0);
     let mut snap = HeapSnapshot::default();
-    let first = src.peek_nonws(ctl, "the top-level object").map_err(|e| match e {
-        SnapshotError::Format { offset, .. } => {
-            SnapshotError::format(offset, "empty file: expected a heap snapshot JSON object")
-        }
-        e => e,
-    })?;
+    let first = src
+        .peek_nonws(ctl, "the top-level object")
+        .map_err(|e| match e {
+            SnapshotError::Format { offset, .. } => {
+                SnapshotError::format(offset, "empty file: expected a heap snapshot JSON object")
+            }
+            e => e,
+        })?;
     if first != b'{' {
         return Err(SnapshotError::format(
             src.offset(),
-            format!("not a heap snapshot: expected '{{', found {}", show_byte(first)),
+            format!(
+                "not a heap snapshot: expected '{{', found {}",
+                show_byte(first)
+            ),
         ));
     }
     src.pos += 1;
@@ -1078,7 +1238,10 @@ fn parse(src: &mut Source, size_hint: u64, role: Role, ctl: &mut Control<'_>) ->
         if b != b'"' {
             return Err(SnapshotError::format(
                 src.offset(),
-                format!("expected a key in the top-level object, found {}", show_byte(b)),
+                format!(
+                    "expected a key in the top-level object, found {}",
+                    show_byte(b)
+                ),
             ));
         }
         src.pos += 1;
@@ -1094,7 +1257,10 @@ fn parse(src: &mut Source, size_hint: u64, role: Role, ctl: &mut Control<'_>) ->
             _ => false,
         };
         if duplicate {
-            return Err(SnapshotError::format(at, format!("duplicate `{}`", String::from_utf8_lossy(&key))));
+            return Err(SnapshotError::format(
+                at,
+                format!("duplicate `{}`", String::from_utf8_lossy(&key)),
+            ));
         }
         match key.as_slice() {
             b"snapshot" => {
@@ -1107,9 +1273,12 @@ fn parse(src: &mut Source, size_hint: u64, role: Role, ctl: &mut Control<'_>) ->
                 seen_nodes = true;
             }
             b"nodes" => {
-                let h = header
-                    .as_ref()
-                    .ok_or_else(|| SnapshotError::format(at, "`nodes` comes before the `snapshot` header (unsupported layout)"))?;
+                let h = header.as_ref().ok_or_else(|| {
+                    SnapshotError::format(
+                        at,
+                        "`nodes` comes before the `snapshot` header (unsupported layout)",
+                    )
+                })?;
                 let fc = h.node_fields.max(1);
                 let cap = h.node_count.min(size_hint / (2 * fc)) as usize;
                 snap.node_type.reserve_exact(cap);
@@ -1118,12 +1287,20 @@ fn parse(src: &mut Source, size_hint: u64, role: Role, ctl: &mut Control<'_>) ->
                 snap.node_self_size.reserve_exact(cap);
                 snap.first_edge.reserve_exact(cap + 1);
                 snap.first_edge.push(0);
-                let mut sink = NodeSink { cols: h.node_cols.clone(), field: 0, snap: &mut snap, edge_sum: 0 };
+                let mut sink = NodeSink {
+                    cols: h.node_cols.clone(),
+                    field: 0,
+                    snap: &mut snap,
+                    edge_sum: 0,
+                };
                 src.read_numbers(ctl, &mut sink, "`nodes`")?;
                 if sink.field != 0 {
                     return Err(SnapshotError::format(
                         src.offset(),
-                        format!("`nodes` length is not a multiple of the {} node fields", h.node_cols.len()),
+                        format!(
+                            "`nodes` length is not a multiple of the {} node fields",
+                            h.node_cols.len()
+                        ),
                     ));
                 }
                 seen_nodes = true;
@@ -1133,9 +1310,12 @@ fn parse(src: &mut Source, size_hint: u64, role: Role, ctl: &mut Control<'_>) ->
                 seen_edges = true;
             }
             b"edges" => {
-                let h = header
-                    .as_ref()
-                    .ok_or_else(|| SnapshotError::format(at, "`edges` comes before the `snapshot` header (unsupported layout)"))?;
+                let h = header.as_ref().ok_or_else(|| {
+                    SnapshotError::format(
+                        at,
+                        "`edges` comes before the `snapshot` header (unsupported layout)",
+                    )
+                })?;
                 let fc = h.edge_cols.len() as u64;
                 let cap = h.edge_count.min(size_hint / (2 * fc.max(1))) as usize;
                 snap.edge_type.reserve_exact(cap);
@@ -1157,7 +1337,9 @@ fn parse(src: &mut Source, size_hint: u64, role: Role, ctl: &mut Control<'_>) ->
                 }
                 seen_edges = true;
                 if role == Role::EdgesOnly {
-                    let h = header.take().ok_or_else(|| SnapshotError::format(at, "missing `snapshot` header"))?;
+                    let h = header
+                        .take()
+                        .ok_or_else(|| SnapshotError::format(at, "missing `snapshot` header"))?;
                     return Ok((snap, h));
                 }
             }
@@ -1166,7 +1348,9 @@ fn parse(src: &mut Source, size_hint: u64, role: Role, ctl: &mut Control<'_>) ->
                 // most the rest of the input (the compressed size bounds this for gzip
                 // only as a first guess; the arena grows past it if needed).
                 let rest = size_hint.saturating_sub(at);
-                snap.strings.data.reserve(usize::try_from(rest).unwrap_or(0));
+                snap.strings
+                    .data
+                    .reserve(usize::try_from(rest).unwrap_or(0));
                 src.expect(ctl, b'[', "`strings`")?;
                 let mut first = true;
                 loop {
@@ -1193,7 +1377,10 @@ fn parse(src: &mut Source, size_hint: u64, role: Role, ctl: &mut Control<'_>) ->
                         other => {
                             return Err(SnapshotError::format(
                                 src.offset() - 1,
-                                format!("expected ',' or ']' in `strings`, found {}", show_byte(other)),
+                                format!(
+                                    "expected ',' or ']' in `strings`, found {}",
+                                    show_byte(other)
+                                ),
                             ))
                         }
                     }
@@ -1207,10 +1394,18 @@ fn parse(src: &mut Source, size_hint: u64, role: Role, ctl: &mut Control<'_>) ->
         }
     }
     let end = src.offset();
-    let h = header.ok_or_else(|| SnapshotError::format(end, "missing `snapshot` header (snapshot.meta)"))?;
-    for (seen, name) in [(seen_nodes, "nodes"), (seen_edges, "edges"), (seen_strings, "strings")] {
+    let h = header
+        .ok_or_else(|| SnapshotError::format(end, "missing `snapshot` header (snapshot.meta)"))?;
+    for (seen, name) in [
+        (seen_nodes, "nodes"),
+        (seen_edges, "edges"),
+        (seen_strings, "strings"),
+    ] {
         if !seen {
-            return Err(SnapshotError::format(end, format!("missing `{name}` array")));
+            return Err(SnapshotError::format(
+                end,
+                format!("missing `{name}` array"),
+            ));
         }
     }
     if role == Role::All {
@@ -1228,7 +1423,10 @@ fn validate(snap: &mut HeapSnapshot, h: &Header, skip_edges: bool) -> Result<()>
     let _ = h.edge_count;
     let root = h.root_index / h.node_fields;
     if root >= n as u64 {
-        return Err(SnapshotError::invalid(format!("snapshot.root_index {} is past the last node", h.root_index)));
+        return Err(SnapshotError::invalid(format!(
+            "snapshot.root_index {} is past the last node",
+            h.root_index
+        )));
     }
     snap.root = root as u32;
     let strings = snap.strings.len() as u64;

@@ -21,7 +21,10 @@ pub struct AnalyzeOptions {
 
 impl Default for AnalyzeOptions {
     fn default() -> Self {
-        AnalyzeOptions { top: 20, largest: 10 }
+        AnalyzeOptions {
+            top: 20,
+            largest: 10,
+        }
     }
 }
 
@@ -165,7 +168,11 @@ fn largest_nodes(s: &HeapSnapshot, a: &Analysis, k: usize) -> Vec<u32> {
 }
 
 /// Analyses an already parsed snapshot.
-pub fn analyze_snapshot(s: &HeapSnapshot, opts: &AnalyzeOptions, ctl: &mut Control<'_>) -> Result<(AnalysisReport, Analysis)> {
+pub fn analyze_snapshot(
+    s: &HeapSnapshot,
+    opts: &AnalyzeOptions,
+    ctl: &mut Control<'_>,
+) -> Result<(AnalysisReport, Analysis)> {
     let mut timings = Timings::default();
     let t = Instant::now();
     let a = Analysis::compute(s, ctl)?;
@@ -178,24 +185,45 @@ pub fn analyze_snapshot(s: &HeapSnapshot, opts: &AnalyzeOptions, ctl: &mut Contr
         (aggs, h.join())
     });
     let aggs = aggs?;
-    let statistics = statistics.map_err(|_| crate::SnapshotError::invalid("statistics computation panicked"))?;
+    let statistics =
+        statistics.map_err(|_| crate::SnapshotError::invalid("statistics computation panicked"))?;
     let class_count = aggs.classes.iter().filter(|c| c.count > 0).count() as u64;
     let mut classes: Vec<Aggregate> = aggs.classes.into_iter().filter(|c| c.count > 0).collect();
-    classes.sort_by(|x, y| y.retained_size.cmp(&x.retained_size).then_with(|| x.name.cmp(&y.name)));
+    classes.sort_by(|x, y| {
+        y.retained_size
+            .cmp(&x.retained_size)
+            .then_with(|| x.name.cmp(&y.name))
+    });
     if opts.top > 0 {
         classes.truncate(opts.top);
     }
     let t = timings.add("aggregates", t);
     ctl.report(Stage::RetainerPaths, 0.0);
-    let largest = largest_nodes(s, &a, opts.largest).into_iter().map(|n| node_info(s, &a, n)).collect();
+    let largest = largest_nodes(s, &a, opts.largest)
+        .into_iter()
+        .map(|n| node_info(s, &a, n))
+        .collect();
     ctl.report(Stage::RetainerPaths, 1.0);
     timings.add("retainerPaths", t);
-    Ok((AnalysisReport { statistics, class_count, aggregates: classes, largest, timings }, a))
+    Ok((
+        AnalysisReport {
+            statistics,
+            class_count,
+            aggregates: classes,
+            largest,
+            timings,
+        },
+        a,
+    ))
 }
 
 /// Parses `path` (plain or gzip) and computes distances, dominators, retained sizes,
 /// the per-class summary, statistics and the largest objects with retainer paths.
-pub fn analyze_file(path: &Path, opts: &AnalyzeOptions, ctl: &mut Control<'_>) -> Result<AnalysisReport> {
+pub fn analyze_file(
+    path: &Path,
+    opts: &AnalyzeOptions,
+    ctl: &mut Control<'_>,
+) -> Result<AnalysisReport> {
     let t = Instant::now();
     let s = HeapSnapshot::from_file(path, ctl)?;
     let parse_ms = t.elapsed().as_secs_f64() * 1000.0;
@@ -208,17 +236,28 @@ pub fn analyze_file(path: &Path, opts: &AnalyzeOptions, ctl: &mut Control<'_>) -
 /// Compares two snapshots of one process: `before` is parsed without edges (only
 /// ids, names and sizes are needed), `after` is fully analysed so that growing
 /// classes come with a retainer path of their largest new instance.
-pub fn diff_files(before: &Path, after: &Path, opts: &DiffOptions, ctl: &mut Control<'_>) -> Result<DiffReport> {
+pub fn diff_files(
+    before: &Path,
+    after: &Path,
+    opts: &DiffOptions,
+    ctl: &mut Control<'_>,
+) -> Result<DiffReport> {
     let mut timings = Timings::default();
     let t = Instant::now();
     // Both files are parsed at once: the first (nodes only) on a helper thread.
     let cancel = ctl.cancel_flag();
     let (b, s) = std::thread::scope(|scope| {
         let h = scope.spawn(move || {
-            HeapSnapshot::from_file_with(before, ParseOptions { skip_edges: true }, &mut Control::new(cancel, None))
+            HeapSnapshot::from_file_with(
+                before,
+                ParseOptions { skip_edges: true },
+                &mut Control::new(cancel, None),
+            )
         });
         let s = HeapSnapshot::from_file(after, ctl);
-        let b = h.join().unwrap_or_else(|_| Err(crate::SnapshotError::invalid("parsing panicked").with_path(before)));
+        let b = h.join().unwrap_or_else(|_| {
+            Err(crate::SnapshotError::invalid("parsing panicked").with_path(before))
+        });
         (b, s)
     });
     let (b, s) = (b?, s?);
@@ -235,7 +274,10 @@ pub fn diff_files(before: &Path, after: &Path, opts: &DiffOptions, ctl: &mut Con
     drop(b);
     let after_stats = Statistics::compute(&s, &a);
     let t = timings.add("diff", t);
-    let mut totals = ClassDiff { name: "(total)".into(), ..Default::default() };
+    let mut totals = ClassDiff {
+        name: "(total)".into(),
+        ..Default::default()
+    };
     for c in &d.classes {
         totals.added_count += c.added_count;
         totals.removed_count += c.removed_count;
@@ -258,10 +300,20 @@ pub fn diff_files(before: &Path, after: &Path, opts: &DiffOptions, ctl: &mut Con
                 Some(n) if i < opts.paths && c.size_delta > 0 => Some(node_info(&s, &a, n)),
                 _ => None,
             };
-            ClassGrowth { diff: c, representative }
+            ClassGrowth {
+                diff: c,
+                representative,
+            }
         })
         .collect();
     ctl.report(Stage::RetainerPaths, 1.0);
     timings.add("retainerPaths", t);
-    Ok(DiffReport { before: before_stats, after: after_stats, classes: out, changed_class_count, totals, timings })
+    Ok(DiffReport {
+        before: before_stats,
+        after: after_stats,
+        classes: out,
+        changed_class_count,
+        totals,
+        timings,
+    })
 }

@@ -5,7 +5,8 @@ use crate::aggregate::{Aggregates, Statistics};
 use crate::*;
 
 const NODE_TYPES: &str = r#"["hidden","array","string","object","code","closure","regexp","number","native","synthetic","concatenated string","sliced string","symbol","bigint","object shape"]"#;
-const EDGE_TYPES: &str = r#"["context","element","property","internal","hidden","shortcut","weak"]"#;
+const EDGE_TYPES: &str =
+    r#"["context","element","property","internal","hidden","shortcut","weak"]"#;
 
 /// Builds snapshot JSON. Nodes: (type, name, id, self_size); edges: (from, type, name or index, to).
 fn build(nodes: &[(&str, &str, u32, u32)], edges: &[(usize, &str, &str, usize)]) -> String {
@@ -29,11 +30,20 @@ fn build(nodes: &[(&str, &str, u32, u32)], edges: &[(usize, &str, &str, usize)])
     for i in 0..nodes.len() {
         for (_, t, name, to) in edges.iter().filter(|e| e.0 == i) {
             let ti = et.iter().position(|x| x == t).unwrap();
-            let n = if *t == "element" || *t == "hidden" { name.parse().unwrap() } else { intern(name) };
+            let n = if *t == "element" || *t == "hidden" {
+                name.parse().unwrap()
+            } else {
+                intern(name)
+            };
             edge_nums.extend([ti, n, to * 7]);
         }
     }
-    let join = |v: &[usize]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(",");
+    let join = |v: &[usize]| {
+        v.iter()
+            .map(|x| x.to_string())
+            .collect::<Vec<_>>()
+            .join(",")
+    };
     format!(
         r#"{{"snapshot":{{"meta":{{"node_fields":["type","name","id","self_size","edge_count","trace_node_id","detachedness"],"node_types":[{NODE_TYPES},"string","number","number","number","number","number"],"edge_fields":["type","name_or_index","to_node"],"edge_types":[{EDGE_TYPES},"string_or_number","node"],"trace_function_info_fields":[],"trace_node_fields":[],"sample_fields":[],"location_fields":[]}},"node_count":{},"edge_count":{},"trace_function_count":0}},
 "nodes":[{}],
@@ -108,7 +118,10 @@ fn dominators_retained_sizes_and_distances_match_hand_computed_values() {
     assert_eq!(a.distances[6], 4);
     assert_eq!(a.distances[0], BASE_SYSTEM_DISTANCE);
     assert_eq!(a.distances[1], BASE_SYSTEM_DISTANCE + 1);
-    assert_eq!(a.distances[7], NO_DISTANCE, "only reachable through a weak edge");
+    assert_eq!(
+        a.distances[7], NO_DISTANCE,
+        "only reachable through a weak edge"
+    );
 }
 
 #[test]
@@ -118,13 +131,22 @@ fn class_retained_size_does_not_double_count_nested_instances() {
     let c = g.classes.iter().find(|c| c.name == "C").unwrap();
     assert_eq!(c.count, 2);
     assert_eq!(c.self_size, 90);
-    assert_eq!(c.retained_size, 90, "the inner C is dominated by the outer C");
+    assert_eq!(
+        c.retained_size, 90,
+        "the inner C is dominated by the outer C"
+    );
     assert_eq!(c.max_retained, 90);
     assert_eq!(c.distance, 3);
     let gl = g.classes.iter().find(|c| c.name == "global").unwrap();
     assert_eq!(gl.retained_size, 150);
     // Zero-sized synthetic nodes are not counted.
-    assert_eq!(g.classes.iter().find(|c| c.name == "(synthetic)").map(|c| c.count), Some(0));
+    assert_eq!(
+        g.classes
+            .iter()
+            .find(|c| c.name == "(synthetic)")
+            .map(|c| c.count),
+        Some(0)
+    );
     let st = Statistics::compute(&s, &a);
     assert_eq!(st.total, 155);
     assert_eq!(st.node_count, 8);
@@ -138,14 +160,26 @@ fn retainer_path_is_the_shortest_non_weak_path() {
     assert_eq!(p.steps.len(), 4);
     assert_eq!(p.steps[3].edge_name, "d");
     assert_eq!(p.steps[3].node_id, 13);
-    assert!(retainer_path(&s, &a, 7).steps.is_empty(), "weakly held node has no path");
+    assert!(
+        retainer_path(&s, &a, 7).steps.is_empty(),
+        "weakly held node has no path"
+    );
 }
 
 #[test]
 fn diff_by_id_and_class() {
     let before = build(
-        &[("synthetic", "", 1, 0), ("object", "A", 3, 10), ("object", "B", 5, 20), ("object", "B", 7, 20)],
-        &[(0, "element", "1", 1), (0, "element", "2", 2), (0, "element", "3", 3)],
+        &[
+            ("synthetic", "", 1, 0),
+            ("object", "A", 3, 10),
+            ("object", "B", 5, 20),
+            ("object", "B", 7, 20),
+        ],
+        &[
+            (0, "element", "1", 1),
+            (0, "element", "2", 2),
+            (0, "element", "3", 3),
+        ],
     );
     let after = build(
         &[
@@ -156,7 +190,13 @@ fn diff_by_id_and_class() {
             ("object", "C", 11, 100),
             ("object", "A", 13, 12),
         ],
-        &[(0, "element", "1", 1), (0, "element", "2", 2), (0, "element", "3", 3), (3, "property", "x", 4), (0, "element", "4", 5)],
+        &[
+            (0, "element", "1", 1),
+            (0, "element", "2", 2),
+            (0, "element", "3", 3),
+            (3, "property", "x", 4),
+            (0, "element", "4", 5),
+        ],
     );
     let b = HeapSnapshot::from_slice(before.as_bytes()).unwrap();
     let (s, a) = analyse(&after);
@@ -168,7 +208,10 @@ fn diff_by_id_and_class() {
     assert_eq!((c.added_size, c.removed_size, c.size_delta), (200, 0, 200));
     assert_eq!(c.representative, Some(3), "the C that retains the other C");
     let bcls = &d.classes[2];
-    assert_eq!((bcls.added_count, bcls.removed_count, bcls.size_delta), (0, 1, -20));
+    assert_eq!(
+        (bcls.added_count, bcls.removed_count, bcls.size_delta),
+        (0, 1, -20)
+    );
     let acls = &d.classes[1];
     assert_eq!((acls.added_count, acls.added_size), (1, 12));
 }
@@ -194,7 +237,15 @@ fn dominators_naive(n: usize, root: usize, succ: &[Vec<usize>]) -> Vec<Option<us
             }
         }
     }
-    let mut dom: Vec<Vec<bool>> = (0..n).map(|v| if v == root { (0..n).map(|x| x == root).collect() } else { vec![true; n] }).collect();
+    let mut dom: Vec<Vec<bool>> = (0..n)
+        .map(|v| {
+            if v == root {
+                (0..n).map(|x| x == root).collect()
+            } else {
+                vec![true; n]
+            }
+        })
+        .collect();
     let mut changed = true;
     while changed {
         changed = false;
@@ -220,7 +271,9 @@ fn dominators_naive(n: usize, root: usize, succ: &[Vec<usize>]) -> Vec<Option<us
             if v == root || !reach[v] {
                 return None;
             }
-            (0..n).filter(|&d| d != v && dom[v][d]).max_by_key(|&d| dom[d].iter().filter(|&&b| b).count())
+            (0..n)
+                .filter(|&d| d != v && dom[v][d])
+                .max_by_key(|&d| dom[d].iter().filter(|&&b| b).count())
         })
         .collect()
 }
@@ -279,7 +332,10 @@ fn semi_nca_matches_naive_dominators_on_random_graphs() {
 
 fn err_text(json: &[u8]) -> String {
     match HeapSnapshot::from_slice(json) {
-        Ok(_) => panic!("parsed: {}", String::from_utf8_lossy(&json[..json.len().min(400)])),
+        Ok(_) => panic!(
+            "parsed: {}",
+            String::from_utf8_lossy(&json[..json.len().min(400)])
+        ),
         Err(e) => e.to_string(),
     }
 }
@@ -289,34 +345,63 @@ fn errors_name_the_field_and_offset() {
     let full = sample();
     let cut = &full.as_bytes()[..full.find("\"edges\"").unwrap() + 20];
     let e = err_text(cut);
-    assert!(e.contains("unexpected end of file") && e.contains("`edges`"), "{e}");
+    assert!(
+        e.contains("unexpected end of file") && e.contains("`edges`"),
+        "{e}"
+    );
     assert!(e.contains(&format!("at byte {}", cut.len())), "{e}");
     let e = err_text(b"hello");
-    assert!(e.contains("not a heap snapshot") && e.contains("at byte 0"), "{e}");
+    assert!(
+        e.contains("not a heap snapshot") && e.contains("at byte 0"),
+        "{e}"
+    );
     let e = err_text(b"");
     assert!(e.contains("empty file"), "{e}");
     let e = err_text(br#"{"nodes":[1,2]}"#);
-    assert!(e.contains("`nodes` comes before the `snapshot` header"), "{e}");
+    assert!(
+        e.contains("`nodes` comes before the `snapshot` header"),
+        "{e}"
+    );
     let e = err_text(full.replace("\"self_size\"", "\"size\"").as_bytes());
-    assert!(e.contains("snapshot.meta.node_fields has no `self_size`"), "{e}");
+    assert!(
+        e.contains("snapshot.meta.node_fields has no `self_size`"),
+        "{e}"
+    );
     let e = err_text(full.replace("\"edges\":[", "\"edges\":[1,").as_bytes());
     assert!(e.contains("`edges`"), "{e}");
     let e = err_text(full.replace("\"nodes\":[9", "\"nodes\":[-9").as_bytes());
-    assert!(e.contains("expected a non-negative integer in `nodes`"), "{e}");
-    let e = err_text(full.replacen("\"trace_tree\":[]", "\"nodes\":[]", 1).as_bytes());
+    assert!(
+        e.contains("expected a non-negative integer in `nodes`"),
+        "{e}"
+    );
+    let e = err_text(
+        full.replacen("\"trace_tree\":[]", "\"nodes\":[]", 1)
+            .as_bytes(),
+    );
     assert!(e.contains("duplicate `nodes`"), "{e}");
     let e = err_text(full.replace("\"strings\":", "\"strangs\":").as_bytes());
     assert!(e.contains("missing `strings`"), "{e}");
-    let e = err_text(full.replace("\"edges\":[5,7,14", "\"edges\":[5,7,15").as_bytes());
+    let e = err_text(
+        full.replace("\"edges\":[5,7,14", "\"edges\":[5,7,15")
+            .as_bytes(),
+    );
     assert!(e.contains("to_node 15 of edge 0 is not a multiple"), "{e}");
-    let e = err_text(full.replace("\"edges\":[5,7,14", "\"edges\":[5,7,700").as_bytes());
-    assert!(e.contains("to_node of edge 0 points past the last node"), "{e}");
+    let e = err_text(
+        full.replace("\"edges\":[5,7,14", "\"edges\":[5,7,700")
+            .as_bytes(),
+    );
+    assert!(
+        e.contains("to_node of edge 0 points past the last node"),
+        "{e}"
+    );
 }
 
 #[test]
 fn header_counts_do_not_drive_allocation() {
     // A header claiming billions of nodes must not allocate for them.
-    let j = sample().replace("\"node_count\":8", "\"node_count\":4000000000").replace("\"edge_count\":9", "\"edge_count\":4000000000");
+    let j = sample()
+        .replace("\"node_count\":8", "\"node_count\":4000000000")
+        .replace("\"edge_count\":9", "\"edge_count\":4000000000");
     let s = HeapSnapshot::from_slice(j.as_bytes()).unwrap();
     assert_eq!(s.node_count(), 8);
     assert!(s.node_id.capacity() < 1000);
@@ -325,7 +410,10 @@ fn header_counts_do_not_drive_allocation() {
 #[test]
 fn unknown_types_and_string_escapes_are_tolerated() {
     let j = build(
-        &[("synthetic", "", 1, 0), ("brand new type", "Caf\u{e9} \"q\" \\ 😀", 3, 8)],
+        &[
+            ("synthetic", "", 1, 0),
+            ("brand new type", "Caf\u{e9} \"q\" \\ 😀", 3, 8),
+        ],
         &[(0, "element", "1", 1)],
     );
     // Write the name with \u escapes and a lone surrogate, as V8 may.
@@ -346,11 +434,21 @@ fn reads_gzip_files_and_reports_progress() {
     std::fs::write(&p, enc.finish().unwrap()).unwrap();
     let mut stages = Vec::new();
     let mut cb = |s: Stage, f: f64| stages.push((s, f));
-    let r = analyze_file(&p, &AnalyzeOptions::default(), &mut Control::new(None, Some(&mut cb))).unwrap();
+    let r = analyze_file(
+        &p,
+        &AnalyzeOptions::default(),
+        &mut Control::new(None, Some(&mut cb)),
+    )
+    .unwrap();
     assert_eq!(r.statistics.total, 155);
     assert_eq!(r.aggregates[0].name, "global");
     assert!(stages.contains(&(Stage::Parse, 1.0)) && stages.contains(&(Stage::Dominators, 1.0)));
-    let missing = analyze_file(&dir.join("nope"), &AnalyzeOptions::default(), &mut Control::none()).unwrap_err();
+    let missing = analyze_file(
+        &dir.join("nope"),
+        &AnalyzeOptions::default(),
+        &mut Control::none(),
+    )
+    .unwrap_err();
     assert!(matches!(missing, SnapshotError::Io { .. }) && missing.to_string().contains("nope"));
     std::fs::write(&p, b"\x1f\x8bnot really gzip").unwrap();
     let bad = analyze_file(&p, &AnalyzeOptions::default(), &mut Control::none()).unwrap_err();
@@ -368,7 +466,9 @@ fn cancellation_stops_work() {
 
 #[test]
 fn buffer_boundaries_anywhere_give_the_same_graph() {
-    let j = sample().replace(",", " ,\n").replace("\"A\"", "\"A\\u00e9 long name to cut\"");
+    let j = sample()
+        .replace(",", " ,\n")
+        .replace("\"A\"", "\"A\\u00e9 long name to cut\"");
     let want = HeapSnapshot::from_slice(j.as_bytes()).unwrap();
     for size in 1..48 {
         let got = HeapSnapshot::from_slice_buffered(j.as_bytes(), size).unwrap();
@@ -383,13 +483,23 @@ fn buffer_boundaries_anywhere_give_the_same_graph() {
     let cut = &j.as_bytes()[..j.find("\"edges\"").unwrap() + 30];
     let e0 = HeapSnapshot::from_slice(cut).unwrap_err().to_string();
     for size in [1, 2, 3, 7, 16] {
-        assert_eq!(HeapSnapshot::from_slice_buffered(cut, size).unwrap_err().to_string(), e0);
+        assert_eq!(
+            HeapSnapshot::from_slice_buffered(cut, size)
+                .unwrap_err()
+                .to_string(),
+            e0
+        );
     }
     let bad = j.replacen("\"edges\":[", "\"edges\":[12x", 1);
     let off = bad.find("12x").unwrap() + 2;
     for size in [1, 2, 5, 1024] {
-        let e = HeapSnapshot::from_slice_buffered(bad.as_bytes(), size).unwrap_err().to_string();
-        assert!(e.contains(&format!("at byte {off}")) && e.contains("found 'x'"), "{size}: {e}");
+        let e = HeapSnapshot::from_slice_buffered(bad.as_bytes(), size)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains(&format!("at byte {off}")) && e.contains("found 'x'"),
+            "{size}: {e}"
+        );
     }
 }
 
@@ -441,7 +551,10 @@ fn split_parse_of_a_plain_file_matches_the_sequential_parse() {
     std::fs::write(&p, &j).unwrap();
     let a = HeapSnapshot::from_file_split(&p).unwrap();
     let b = HeapSnapshot::from_slice(j.as_bytes()).unwrap();
-    assert_eq!((a.edge_to, a.edge_name, a.edge_type), (b.edge_to, b.edge_name, b.edge_type));
+    assert_eq!(
+        (a.edge_to, a.edge_name, a.edge_type),
+        (b.edge_to, b.edge_name, b.edge_type)
+    );
     assert_eq!((a.node_id, a.first_edge), (b.node_id, b.first_edge));
     // Errors inside `edges` (read by the helper) and elsewhere keep their offsets.
     for bad in [
@@ -452,7 +565,9 @@ fn split_parse_of_a_plain_file_matches_the_sequential_parse() {
     ] {
         std::fs::write(&p, &bad).unwrap();
         let split = HeapSnapshot::from_file_split(&p).unwrap_err().to_string();
-        let seq = HeapSnapshot::from_slice(bad.as_bytes()).unwrap_err().to_string();
+        let seq = HeapSnapshot::from_slice(bad.as_bytes())
+            .unwrap_err()
+            .to_string();
         assert_eq!(split, seq.replace("<snapshot>", &p.display().to_string()));
     }
     std::fs::remove_dir_all(&dir).unwrap();
