@@ -234,4 +234,10 @@ function main(argv) {
   }
 }
 
+// `leakguard analyze f | head`: a closed pipe ends the output quietly.
+process.stdout.on('error', (err) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
 main(process.argv.slice(2));
