@@ -933,6 +933,20 @@ impl Source {
     }
 }
 
+/// Reserves room for `n` more items, failing with an error (not an abort) when
+/// the memory is not available.
+fn reserve<T>(v: &mut Vec<T>, n: usize, at: u64) -> Result<()> {
+    v.try_reserve_exact(n).map_err(|_| {
+        SnapshotError::io(std::io::Error::new(
+            std::io::ErrorKind::OutOfMemory,
+            format!(
+                "not enough memory for {n} items of {} bytes (array at byte {at})",
+                std::mem::size_of::<T>()
+            ),
+        ))
+    })
+}
+
 fn push_char(out: &mut Vec<u8>, c: char) {
     let mut b = [0u8; 4];
     out.extend_from_slice(c.encode_utf8(&mut b).as_bytes());
@@ -1281,11 +1295,11 @@ fn parse(
                 })?;
                 let fc = h.node_fields.max(1);
                 let cap = h.node_count.min(size_hint / (2 * fc)) as usize;
-                snap.node_type.reserve_exact(cap);
-                snap.node_name.reserve_exact(cap);
-                snap.node_id.reserve_exact(cap);
-                snap.node_self_size.reserve_exact(cap);
-                snap.first_edge.reserve_exact(cap + 1);
+                reserve(&mut snap.node_type, cap, at)?;
+                reserve(&mut snap.node_name, cap, at)?;
+                reserve(&mut snap.node_id, cap, at)?;
+                reserve(&mut snap.node_self_size, cap, at)?;
+                reserve(&mut snap.first_edge, cap + 1, at)?;
                 snap.first_edge.push(0);
                 let mut sink = NodeSink {
                     cols: h.node_cols.clone(),
@@ -1318,9 +1332,9 @@ fn parse(
                 })?;
                 let fc = h.edge_cols.len() as u64;
                 let cap = h.edge_count.min(size_hint / (2 * fc.max(1))) as usize;
-                snap.edge_type.reserve_exact(cap);
-                snap.edge_name.reserve_exact(cap);
-                snap.edge_to.reserve_exact(cap);
+                reserve(&mut snap.edge_type, cap, at)?;
+                reserve(&mut snap.edge_name, cap, at)?;
+                reserve(&mut snap.edge_to, cap, at)?;
                 let mut sink = EdgeSink {
                     cols: h.edge_cols.clone(),
                     field: 0,
