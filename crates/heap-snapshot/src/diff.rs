@@ -79,8 +79,20 @@ pub fn diff_snapshots(
     ctl: &mut Control<'_>,
 ) -> Result<SnapshotDiff> {
     ctl.report(Stage::Diff, 0.0);
-    let (class_b, reps_b) = classify(before);
-    let (class_a, reps_a) = classify(after);
+    // The per-snapshot work (classes, id-sorted keys) runs on two threads.
+    let (before_part, after_part) = std::thread::scope(|scope| {
+        let h = scope.spawn(|| {
+            let (c, r) = classify(before);
+            (c, r, sorted_keys(before))
+        });
+        let (c, r) = classify(after);
+        let mine = (c, r, sorted_keys(after));
+        (h.join(), mine)
+    });
+    let (class_b, reps_b, kb) =
+        before_part.map_err(|_| crate::SnapshotError::invalid("diff computation panicked"))?;
+    let (class_a, reps_a, ka) = after_part;
+    ctl.report(Stage::Diff, 0.6);
     let mut ids: HashMap<String, u32> = HashMap::new();
     let mut out: Vec<ClassDiff> = Vec::new();
     let mut global = |name: String, out: &mut Vec<ClassDiff>| -> u32 {
@@ -101,11 +113,6 @@ pub fn diff_snapshots(
         .map(|&r| global(class_name(after, r), &mut out))
         .collect();
     ctl.check()?;
-    let kb = sorted_keys(before);
-    ctl.report(Stage::Diff, 0.3);
-    let ka = sorted_keys(after);
-    ctl.check()?;
-    ctl.report(Stage::Diff, 0.6);
     let mut best: Vec<u64> = vec![0; out.len()];
     let mut add = |n: usize, out: &mut Vec<ClassDiff>| {
         let c = map_a[class_a[n] as usize] as usize;
