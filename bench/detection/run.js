@@ -21,7 +21,8 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const os = require('node:os');
-const { fork } = require('node:child_process');
+const crypto = require('node:crypto');
+const { fork, execFileSync } = require('node:child_process');
 const { parseArgs } = require('node:util');
 const autocannon = require('autocannon');
 const WORKLOADS = require('./workloads');
@@ -94,6 +95,21 @@ function siteMatch(finding, name, mk) {
   return best;
 }
 
+// --- provenance: which leakguard each child loaded (others may rebuild mid-run) -------
+function provenance() {
+  const out = { head: null, dirty: null, binary: null };
+  try {
+    out.head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'index.js', 'lib', 'src'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    out.dirty = dirty ? dirty.split('\n').map((l) => l.slice(3)).join(',') : '';
+  } catch { /* not a git checkout */ }
+  const bin = fs.readdirSync(ROOT).find((f) => /^leakguard\..*\.node$/.test(f));
+  if (bin) out.binary = crypto.createHash('sha256').update(fs.readFileSync(path.join(ROOT, bin))).digest('hex').slice(0, 12);
+  return out;
+}
+
+const provKey = (p) => `${p.head}${p.dirty ? `+dirty(${p.dirty})` : ''} addon ${p.binary}`;
+
 // --- one workload -------------------------------------------------------------------
 function runWorkload(w, withLeakguard) {
   const signals = withLeakguard ? SIGNALS : SIGNALS.slice(1);
@@ -110,6 +126,7 @@ function runWorkload(w, withLeakguard) {
     });
     child.stdout.pipe(logStream, { end: false });
     child.stderr.pipe(logStream, { end: false });
+    const prov = provenance();
     const fired = new Set();
     const live = [];
     let load = null;
@@ -163,7 +180,7 @@ function runWorkload(w, withLeakguard) {
     });
     child.on('exit', (code, signal) => {
       logStream.end();
-      resolve(withLeakguard ? evaluate(w, result, { code, signal, loadStats, wallMs: Date.now() - startedAt })
+      resolve(withLeakguard ? { ...evaluate(w, result, { code, signal, loadStats, wallMs: Date.now() - startedAt }), provenance: prov }
         : { baselines: result && result.baselines, baselineState: result && result.baselineState, load: loadStats, exit: { code, signal } });
     });
   });
@@ -359,12 +376,14 @@ async function main() {
     });
   }
 
+  const versions = [...new Set(results.map((r) => r.provenance && provKey(r.provenance)).filter(Boolean))];
   const doc = {
     date: new Date().toISOString(),
+    leakguard: versions,
     node: process.version,
     platform: `${os.platform()} ${os.arch()}, ${os.cpus().length} CPUs`,
     settings: { capMs, healthyMs, intervalMs: args['interval-ms'] ? Number(args['interval-ms']) : 'default', parallel, earlyStop, baselines: args['no-baseline-pass'] ? 'in the leakguard run' : 'separate run without leakguard' },
-    summary: summary(results),
+    summary: [`leakguard version(s): ${versions.join('; ')}${versions.length > 1 ? '  ** MIXED: the code changed during the run **' : ''}`, ...summary(results)],
     results,
   };
   const stamp = doc.date.replace(/[:.]/g, '-');
