@@ -526,11 +526,11 @@ async function resourcePhase(fn, opts) {
   if (findings.length && opts.cleanup) {
     // Undo what leaked from the sites that leak (warm-up calls included), so a
     // failing test leaves no interval or socket behind.
-    const bad = new Set(reported.map((r) => `${r.kind}\0${r.site}`));
+    const bad = new Set(reported.map((r) => `${r.kind}\0${firstLine(r.site)}`));
     for (const rec of scope.records) {
       const a = liveness(rec);
       if (!a || !a.cleanup) continue;
-      if (bad.has(`${a.kind || rec.kind}\0${rec.site}`)) {
+      if (bad.has(`${a.kind || rec.kind}\0${firstLine(rec.site)}`)) {
         try { a.cleanup(); } catch { /* best effort */ }
       }
     }
@@ -685,7 +685,7 @@ function growingClasses(diff, calls) {
     if (c.countDelta <= 0 || c.sizeDelta <= 0) continue;
     const internal = c.name.startsWith('(') || c.name.startsWith('system /');
     const p = c.representative && c.representative.retainerPath;
-    if (p && c.countDelta >= calls * 0.5 && !p.includes('(compiled code)')) {
+    if (p && c.countDelta >= calls * 0.5 && !p.includes('(compiled code)') && !p.includes('(Module)')) {
       if (!internal && !retainerPath) retainerPath = shortPath(p);
       if (internal && !fallbackPath) fallbackPath = shortPath(p);
     }

@@ -1,0 +1,84 @@
+'use strict';
+// toLeak() on each leak shape a unit can have (LEAK-SHAPES.md): the leaky function
+// fails with the line that leaks in the message, its healthy twin passes.
+require('../jest');
+const net = require('node:net');
+const path = require('node:path');
+const shapes = require('./fixtures/jest/shapes');
+const { lineOf } = require('./fixtures/core/drive');
+
+const FILE = path.join(__dirname, 'fixtures', 'jest', 'shapes.js');
+const REL = path.relative(process.cwd(), FILE);
+const stripAnsi = (s) => s.replace(/\u001b\[[0-9;]*m/g, '');
+
+let server;
+let port;
+const accepted = new Set();
+
+beforeAll(async () => {
+  server = net.createServer((c) => {
+    accepted.add(c);
+    c.on('close', () => accepted.delete(c));
+    c.on('error', () => {});
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  port = server.address().port;
+});
+
+afterAll(async () => {
+  for (const c of accepted) c.destroy();
+  await new Promise((resolve) => server.close(resolve));
+});
+
+async function failure(fn) {
+  try {
+    await expect(fn).not.toLeak();
+  } catch (err) {
+    return stripAnsi(err.message);
+  }
+  throw new Error('expected .not.toLeak() to fail');
+}
+
+// [shape, leaky, healthy, what the message names]
+const CASES = [
+  ['listener', () => shapes.listenerLeak(), () => shapes.listenerHealthy(), /listener for 'tick' on a EventEmitter: 5 still alive after 5 calls/],
+  ['target', () => shapes.targetLeak(), () => shapes.targetHealthy(), /listener for 'abort' on a AbortSignal: 5 still alive/],
+  ['interval', () => shapes.intervalLeak(), () => shapes.intervalHealthy(), /interval \(setInterval\): 5 still alive/],
+  ['stream', () => shapes.streamLeak(), () => shapes.streamHealthy(), /open ReadStream: 5 still alive/],
+  ['socket', () => shapes.socketLeak(port), () => shapes.socketHealthy(port), /open Socket: 5 still alive/],
+  ['map', () => shapes.mapLeak(), () => shapes.mapHealthy(), /post-GC heapUsed: \+\d+(\.\d)? (B|KiB) per call/],
+  ['buffer', () => shapes.bufferLeak(), () => shapes.bufferHealthy(), /post-GC external memory \(Buffers, ArrayBuffers\): \+6\d\.\d KiB per call/],
+  ['closure', () => shapes.closureLeak(), () => shapes.closureHealthy(), /post-GC heapUsed: \+\d+(\.\d)? (B|KiB) per call/],
+];
+
+describe.each(CASES)('%s', (shape, leaky, healthy, what) => {
+  test(`the leaky ${shape} fails .not.toLeak() naming its line`, async () => {
+    const message = await failure(leaky);
+    expect(message).toMatch(/^expect\(fn\)\.not\.toLeak\(\)/);
+    expect(message).toMatch(what);
+    const line = lineOf(FILE, `LEAK:${shape}`);
+    expect(message).toContain(`at ${REL}:${line}:`.replace(/^at /, '') );
+    expect(message).toMatch(new RegExp(`at (\\w+ \\()?${REL.replace(/[.\\/]/g, '\\$&')}:${line}:\\d+`));
+  }, 30000);
+
+  test(`the healthy ${shape} passes .not.toLeak()`, async () => {
+    await expect(healthy).not.toLeak();
+  }, 30000);
+});
+
+test('toLeak() passes for a leaky function and explains the heap growth', async () => {
+  await expect(() => shapes.mapLeak()).toLeak();
+  const message = await failure(() => shapes.mapLeak());
+  expect(message).toMatch(/growing: .*Object \+\d/);
+  expect(message).toMatch(/retained by: .*cache \(Map\)/);
+}, 60000);
+
+test('toLeak() fails for a healthy function with a message', async () => {
+  let message = '';
+  try {
+    await expect(() => shapes.listenerHealthy()).toLeak();
+  } catch (err) {
+    message = stripAnsi(err.message);
+  }
+  expect(message).toMatch(/^expect\(fn\)\.toLeak\(\)\n\nExpected the function to leak, but nothing it created stayed alive and the post-GC heap did not grow over \d+ calls$/);
+}, 30000);
