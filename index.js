@@ -62,3 +62,4 @@ module.exports = {
 
 // Snapshot analysis and near-limit snapshots live in their own modules.
 Object.assign(module.exports, require('./lib/analysis'), require('./lib/near-limit'));
+Object.assign(module.exports, require('./lib/assert'));
