@@ -848,7 +848,7 @@ function retainerPath(ref) {
     const node = res.largest.find((n) => n.className === 'LeakguardRetentionProbe' || n.name === 'LeakguardRetentionProbe');
     if (!node || !node.retainers || node.retainers.length < 2) return null;
     const hops = node.retainers.slice(0, -1);
-    return hops.map((h, i) => (i === 0 ? h.className || h.nodeName : `${h.edgeName} (${h.className || h.nodeName})`)).join(' → ');
+    return shortPath(node.retainerPath.split(' → ').slice(0, -1).join(' → '), 6);
   } catch {
     return null;
   } finally {
@@ -891,10 +891,12 @@ async function checkCollected(factory, options, fnName = 'checkCollected') {
   if (!Number.isInteger(opts.gcs) || opts.gcs < 1 || opts.gcs > 1000) throw rangeError('LEAKGUARD_INVALID_ARG', `${fnName}(factory, options): options.gcs must be an integer between 1 and 1000, got ${opts.gcs}`);
   const { ref, name } = await weakRefOf(factory);
   let gcs = 0;
+  // WeakRef targets stay alive until the end of the job that created or deref'd them:
+  // each GC runs at the start of a fresh macrotask, before deref().
   while (gcs < opts.gcs) {
     gcs++;
-    forceGc();
     await nextTurn();
+    forceGc();
     if (ref.deref() === undefined) return { collected: true, gcs, findings: [] };
   }
   const finding = { kind: 'retained', what: name === 'function' || name === 'object' ? name : `${name} instance`, count: 1, perCall: 1, sites: [], retainerPath: opts.retainers ? retainerPath(ref) : null };
