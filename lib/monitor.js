@@ -132,6 +132,8 @@ class Monitor extends EventEmitter {
         this.findingsOpened++;
         this._safeEmit('leak', f);
         if (f.kind === 'heap' && this.options.heapDiagnosis) this._diagnose(f);
+        // A second profile now, so heap sites are ranked by growth from the next tick.
+        if (f.kind === 'heap' && this.heapSites.active && Date.now() - this.heapSites.lastAt > 1000) guard('heap sites', () => this.heapSites.capture(Date.now()));
       }
       for (const f of result.closed) this._safeEmit('resolved', f);
     }
