@@ -1,0 +1,135 @@
+'use strict';
+// assertNoLeak / checkLeaks: the framework-agnostic API, options, hooks removed,
+// fake timers (modern and legacy), async functions, the native trend test.
+const EventEmitter = require('node:events');
+const timers = require('node:timers');
+const leakguard = require('..');
+const { trendTest } = require('../lib/native');
+const shapes = require('./fixtures/jest/shapes');
+const { lineOf } = require('./fixtures/core/drive');
+const path = require('node:path');
+
+const FILE = path.join(__dirname, 'fixtures', 'jest', 'shapes.js');
+const FAST = { heap: false };
+
+test('requiring leakguard/jest installs no hook until a matcher runs', () => {
+  const on = EventEmitter.prototype.on;
+  const init = EventEmitter.init;
+  const st = globalThis.setTimeout;
+  require('../jest');
+  expect(EventEmitter.prototype.on).toBe(on);
+  expect(EventEmitter.init).toBe(init);
+  expect(globalThis.setTimeout).toBe(st);
+  expect(typeof expect.getState).toBe('function');
+});
+
+test('assertNoLeak rejects with a LeakError whose findings name kind, count and site', async () => {
+  const err = await leakguard.assertNoLeak(() => shapes.listenerLeak(), FAST).catch((e) => e);
+  expect(err).toBeInstanceOf(leakguard.LeakError);
+  expect(err.code).toBe('LEAKGUARD_LEAK');
+  expect(err.findings).toEqual([{
+    kind: 'listeners', what: "listener for 'tick' on a EventEmitter", count: 5, perCall: 1,
+    sites: [{ site: expect.stringMatching(new RegExp(`shapes\\.js:${lineOf(FILE, 'LEAK:listener')}:\\d+$`)), count: 5 }],
+  }]);
+  expect(err.message).toMatch(/^leakguard: the function leaks\nlistener for 'tick' on a EventEmitter: 5 still alive after 5 calls \(1 per call\)\n {2}at .*shapes\.js:\d+:\d+ \(5×\)$/);
+  expect(shapes.bus.listenerCount('tick')).toBe(0); // cleanup removed what leaked
+});
+
+test('the hooks are removed after an assertion, even when fn throws', async () => {
+  const on = EventEmitter.prototype.on;
+  const init = EventEmitter.init;
+  const st = globalThis.setTimeout;
+  const modSt = timers.setTimeout;
+  await leakguard.checkLeaks(() => shapes.intervalLeak(), FAST);
+  await expect(leakguard.assertNoLeak(() => { throw new Error('boom'); })).rejects.toThrow('boom');
+  expect(EventEmitter.prototype.on).toBe(on);
+  expect(EventEmitter.prototype.addListener).toBe(on);
+  expect(EventEmitter.init).toBe(init);
+  expect(globalThis.setTimeout).toBe(st);
+  expect(timers.setTimeout).toBe(modSt);
+});
+
+test('listeners added to process are reported', async () => {
+  const before = process.listenerCount('beforeExit');
+  const { findings } = await leakguard.checkLeaks(() => { process.on('beforeExit', () => {}); }, FAST);
+  expect(findings).toEqual([expect.objectContaining({ kind: 'listeners', what: "listener for 'beforeExit' on process", count: 5 })]);
+  expect(process.listenerCount('beforeExit')).toBe(before);
+});
+
+// Unref'd: allowed leaks are not cleaned up, and must not keep jest alive.
+const keptInterval = () => { setInterval(() => {}, 60000).unref(); }; // MARK:kept
+
+test('allow: a site string, a RegExp or a predicate suppresses a leak', async () => {
+  const line = lineOf(__filename, 'MARK:kept');
+  expect((await leakguard.checkLeaks(keptInterval, { ...FAST, allow: [`jest-assert.test.js:${line}:`] })).leaked).toBe(false);
+  expect((await leakguard.checkLeaks(keptInterval, { ...FAST, allow: [/setInterval/] })).leaked).toBe(false);
+  expect((await leakguard.checkLeaks(keptInterval, { ...FAST, allow: [(l) => l.kind === 'timers'] })).leaked).toBe(false);
+  const other = await leakguard.checkLeaks(keptInterval, { ...FAST, allow: ['elsewhere.js:1:'] });
+  expect(other.leaked).toBe(true);
+  expect(other.findings[0].sites[0].site).toMatch(new RegExp(`jest-assert\\.test\\.js:${line}:\\d+$`));
+});
+
+test('async functions: what they leave behind after an await is counted', async () => {
+  const { findings } = await leakguard.checkLeaks(async () => {
+    await new Promise((resolve) => setImmediate(resolve));
+    shapes.intervalLeak();
+  }, FAST);
+  expect(findings).toEqual([expect.objectContaining({ kind: 'timers', count: 5 })]);
+});
+
+test('a timeout that fires within settleMs is not a leak; a longer one is', async () => {
+  expect((await leakguard.checkLeaks(() => { setTimeout(() => {}, 20); }, FAST)).leaked).toBe(false);
+  const long = await leakguard.checkLeaks(() => { setTimeout(() => {}, 5000); }, FAST);
+  expect(long.findings).toEqual([expect.objectContaining({ kind: 'timers', what: 'timeout (setTimeout)', count: 5 })]);
+});
+
+test('options are validated with TypeError/RangeError and stable codes', async () => {
+  await expect(leakguard.assertNoLeak('x')).rejects.toMatchObject({ name: 'TypeError', code: 'LEAKGUARD_INVALID_ARG', message: 'assertNoLeak(fn): fn must be a function, got string' });
+  await expect(leakguard.assertNoLeak(() => {}, { iterationz: 1 })).rejects.toMatchObject({ name: 'TypeError', code: 'LEAKGUARD_UNKNOWN_OPTION' });
+  await expect(leakguard.assertNoLeak(() => {}, { rounds: 2 })).rejects.toMatchObject({ name: 'RangeError', code: 'LEAKGUARD_INVALID_ARG', message: expect.stringContaining('options.rounds') });
+  await expect(leakguard.assertNoLeak(() => {}, { heap: 'yes' })).rejects.toMatchObject({ name: 'TypeError', message: expect.stringContaining('options.heap must be a boolean') });
+  await expect(leakguard.assertNoLeak(() => {}, { allow: [1] })).rejects.toMatchObject({ name: 'TypeError', message: expect.stringContaining('options.allow[0]') });
+  await expect(leakguard.assertNoLeak(() => {}, { emitters: [{}] })).rejects.toMatchObject({ name: 'TypeError', message: expect.stringContaining('options.emitters[0]') });
+});
+
+test('trendTest: Mann-Kendall z and Theil-Sen slope from the native core', () => {
+  const up = trendTest([0, 100, 200, 300, 400, 500, 600, 700, 800]);
+  expect(up.z).toBeGreaterThan(3);
+  expect(up.slope).toBe(100);
+  expect(up.newHigh).toBe(true);
+  const flat = trendTest([5, 9, 1, 7, 3, 8, 2, 6, 4]);
+  expect(Math.abs(flat.z)).toBeLessThan(1);
+  expect(() => trendTest([1, NaN])).toThrow('values[1] must be a finite number');
+});
+
+describe.each([
+  ['modern', {}],
+  ['legacy', { legacyFakeTimers: true }],
+])('with %s fake timers', (_name, config) => {
+  beforeEach(() => jest.useFakeTimers(config));
+  afterEach(() => jest.useRealTimers());
+
+  test('an interval leak is found with its line, and the fake timers still work afterwards', async () => {
+    require('../jest');
+    const fakeSetTimeout = globalThis.setTimeout;
+    let message = '';
+    try {
+      await expect(() => shapes.intervalLeak()).not.toLeak({ heap: false });
+    } catch (err) {
+      message = err.message;
+    }
+    expect(message).toContain(`shapes.js:${lineOf(FILE, 'LEAK:interval')}:`);
+    expect(globalThis.setTimeout).toBe(fakeSetTimeout);
+    expect(jest.getTimerCount()).toBe(0); // the leaked fake intervals were cleared
+    const fired = jest.fn();
+    setTimeout(fired, 1000);
+    jest.advanceTimersByTime(1000);
+    expect(fired).toHaveBeenCalledTimes(1);
+  });
+
+  test('a healthy function passes, heap rounds included', async () => {
+    require('../jest');
+    await expect(() => shapes.intervalHealthy()).not.toLeak();
+    await expect(() => shapes.mapHealthy()).not.toLeak();
+  }, 30000);
+});
