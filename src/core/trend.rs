@@ -93,20 +93,7 @@ pub fn median(xs: &mut [f64]) -> f64 {
 
 /// One-sided confidence `P(Z < z)` of the standard normal, in [0, 1].
 pub fn normal_cdf(z: f64) -> f64 {
-    0.5 * (1.0 + erf(z / std::f64::consts::SQRT_2))
-}
-
-/// Error function (Abramowitz-Stegun 7.1.26, absolute error < 1.5e-7).
-fn erf(x: f64) -> f64 {
-    let sign = if x < 0.0 { -1.0 } else { 1.0 };
-    let x = x.abs();
-    let t = 1.0 / (1.0 + 0.327_591_1 * x);
-    let y = 1.0
-        - (((((1.061_405_429 * t - 1.453_152_027) * t) + 1.421_413_741) * t - 0.284_496_736) * t
-            + 0.254_829_592)
-            * t
-            * (-x * x).exp();
-    sign * y
+    0.5 * (1.0 + libm::erf(z / std::f64::consts::SQRT_2))
 }
 
 #[cfg(test)]
