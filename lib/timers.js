@@ -59,6 +59,18 @@ function settle(timer) {
   if (st.site) st.site.live -= st.weight;
 }
 
+// Runs a timer's callback with the timer's birth tick as the current chain's.
+function inChain(timer, callback, args) {
+  const st = timer && timer[kState];
+  const prev = chainBorn;
+  chainBorn = st && st.gen === generation ? st.born : -1;
+  try {
+    return callback.apply(timer, args);
+  } finally {
+    chainBorn = prev;
+  }
+}
+
 function install() {
   if (installed) return;
   if (globalThis[PATCH]) return; // another copy of leakguard already patched timers
@@ -86,15 +98,8 @@ function install() {
   const setTimeout = function setTimeout(callback, delay, ...args) {
     if (typeof callback !== 'function') return orig.setTimeout(callback, delay, ...args);
     const fire = function () {
-      const st = this && this[kState];
       settle(this);
-      const prev = chainBorn;
-      chainBorn = st && st.gen === generation ? st.born : -1;
-      try {
-        return callback.apply(this, arguments);
-      } finally {
-        chainBorn = prev;
-      }
+      return inChain(this, callback, arguments);
     };
     const t = orig.setTimeout(fire, delay, ...args);
     guard('setTimeout hook', () => begin(t, 'Timeout', setTimeout));
@@ -104,14 +109,7 @@ function install() {
     if (typeof callback !== 'function') return orig.setInterval(callback, delay, ...args);
     // Timers set from an interval's callback continue its chain too.
     const tick = function () {
-      const st = this && this[kState];
-      const prev = chainBorn;
-      chainBorn = st && st.gen === generation ? st.born : -1;
-      try {
-        return callback.apply(this, arguments);
-      } finally {
-        chainBorn = prev;
-      }
+      return inChain(this, callback, arguments);
     };
     const t = orig.setInterval(tick, delay, ...args);
     guard('setInterval hook', () => begin(t, 'Timeout', setInterval));
