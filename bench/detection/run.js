@@ -356,6 +356,8 @@ async function main() {
       }
       results[i] = await runWorkload(w, true);
       const r = results[i];
+      // Partial results after each workload: a crash (OOM killer, say) loses nothing done.
+      fs.writeFileSync(path.join(OUT, 'partial.json'), JSON.stringify({ date: new Date().toISOString(), results: results.filter(Boolean), alone }, null, 2));
       const what = r.error ? r.error : r.leaky
         ? (r.detected ? `detected ${sec(r.detectMs)}, site ${r.siteAtOpen}/${r.siteAtEnd}` : 'MISSED') + (r.findings.length ? ` [${r.findings.map((f) => `${f.kind}:${f.target}`).join(', ')}]` : '')
         : (r.findings.length ? `FALSE ALARM [${r.findings.map((f) => `${f.kind}:${f.target}`).join(', ')}]` : 'quiet');
