@@ -31,7 +31,7 @@ test('assertNoLeak rejects with a LeakError whose findings name kind, count and 
     kind: 'listeners', what: "listener for 'tick' on a EventEmitter", count: 5, perCall: 1,
     sites: [{ site: expect.stringMatching(new RegExp(`shapes\\.js:${lineOf(FILE, 'LEAK:listener')}:\\d+$`)), count: 5 }],
   }]);
-  expect(err.message).toMatch(/^leakguard: the function leaks\nlistener for 'tick' on a EventEmitter: 5 still alive after 5 calls \(1 per call\)\n {2}at .*shapes\.js:\d+:\d+ \(5×\)$/);
+  expect(err.message).toMatch(/^leakguard: the function leaks\nlistener for 'tick' on a EventEmitter: 5 still alive after 5 calls \(1 per call\)\n {2}from .*shapes\.js:\d+:\d+ \(5×\)$/);
   expect(shapes.bus.listenerCount('tick')).toBe(0); // cleanup removed what leaked
 });
 

@@ -27,7 +27,7 @@ const net = require('node:net');
 const path = require('node:path');
 const os = require('node:os');
 const { typeError, rangeError } = require('./errors');
-const { captureSite, displayPath, isOwn } = require('./sites');
+const { displayPath, isOwn, isInternal } = require('./sites');
 const { forceGc } = require('./gc');
 
 // Real timers, taken before any test installs fake ones (jest fakes globals, not node:timers).
@@ -132,6 +132,38 @@ const sleep = (ms) => new Promise((resolve) => realSetTimeout(resolve, ms));
 
 const kWrapped = Symbol('leakguard.assert.wrapped');
 const TIMER_FNS = ['setTimeout', 'setInterval', 'setImmediate', 'clearTimeout', 'clearInterval', 'clearImmediate'];
+
+// Creation sites from the formatted stack of this realm's Error: under jest, its
+// prepareStackTrace maps transformed code (babel-jest, ts-jest) back to the source.
+const FRAME = /^\s*at (?:.*? \()?(.+?):(\d+):(\d+)\)?$/;
+function captureSite(skipFn) {
+  const E = globalThis.Error;
+  const holder = {};
+  const prevLimit = E.stackTraceLimit;
+  let stack = '';
+  try {
+    E.stackTraceLimit = 30;
+    E.captureStackTrace(holder, skipFn);
+    stack = String(holder.stack || '');
+  } catch { /* no stack */ } finally {
+    E.stackTraceLimit = prevLimit;
+  }
+  const app = [];
+  const deps = [];
+  for (const line of stack.split('\n')) {
+    const m = FRAME.exec(line);
+    if (!m) continue;
+    let file = m[1];
+    if (file.startsWith('file://')) {
+      try { file = require('node:url').fileURLToPath(file); } catch { /* keep the URL */ }
+    }
+    if (isInternal(file) || isOwn(file) || path.basename(file) === 'jest.js' && path.dirname(file) === path.resolve(__dirname, '..')) continue;
+    const where = `${displayPath(file)}:${m[2]}:${m[3]}`;
+    (file.includes(`${path.sep}node_modules${path.sep}`) ? deps : app).push(where);
+    if (app.length >= 4) break;
+  }
+  return app.concat(deps).slice(0, 4).join('\n');
+}
 
 function firstLine(site) {
   return site ? site.split('\n')[0] : '';
@@ -794,7 +826,8 @@ function formatFindings(findings) {
     if (f.retainerPath) lines.push(`  retained by: ${f.retainerPath}`);
     for (const s of f.sites) {
       const n = f.kind === 'heap' ? ` (~${formatBytes(s.bytesPerCall)}/call)` : f.kind === 'external' ? '' : ` (${s.count}×)`;
-      lines.push(`  at ${s.site.replace(/\n/g, ' ← ')}${n}`);
+      // Not "at ...": jest would take the line for a stack frame and move it.
+      lines.push(`  ${f.kind === 'heap' || f.kind === 'external' ? 'allocated by' : 'from'} ${s.site.replace(/\n/g, ' ← ')}${n}`);
     }
   }
   return lines;
