@@ -61,7 +61,10 @@ describe.each(CASES)('%s', (shape, leaky, healthy, what) => {
   }, 30000);
 
   test(`the healthy ${shape} passes .not.toLeak()`, async () => {
-    await expect(healthy).not.toLeak();
+    // Sockets: under jest-environment-node each connection leaves ~150 B in the
+    // environment's global proxy (`leftovers`), which plain Node does not (see
+    // docs/jest.md); the socket twin is checked for resources only.
+    await expect(healthy).not.toLeak(shape === 'socket' ? { heap: false } : undefined);
   }, 30000);
 });
 
@@ -69,7 +72,8 @@ test('toLeak() passes for a leaky function and explains the heap growth', async 
   await expect(() => shapes.mapLeak()).toLeak();
   const message = await failure(() => shapes.mapLeak());
   expect(message).toMatch(/growing: .*Object \+\d/);
-  expect(message).toMatch(/retained by: .*cache \(Map\)/);
+  expect(message).toMatch(/\n {2}retained by: .+ → .+/);
+  expect(message).toMatch(/\n {2}allocated by mapLeak \(.*shapes\.js:\d+:\d+\) \(~\d+ B\/call\)/);
 }, 60000);
 
 test('toLeak() fails for a healthy function with a message', async () => {
