@@ -37,3 +37,12 @@ test('diagnoseHeap() rejects bad options with TypeError/RangeError naming them',
   await expect(leakguard.diagnoseHeap({ delayMs: -1 })).rejects.toThrow(/options\.delayMs must be between 0 and 600000, got -1/);
   await expect(leakguard.diagnoseHeap({ top: '5' })).rejects.toThrow(/options\.top must be a number/);
 });
+
+test('long retainer paths are compacted: repeated steps counted, the middle elided', () => {
+  const { compactPath } = require('../lib/diagnosis');
+  const list = Array.from({ length: 500 }, () => '_idleNext (Timeout)');
+  expect(compactPath(['(GC roots)', 'timerListMap (Object)', ...list, '_onTimeout (closure)'].join(' → '))).toBe('(GC roots) → timerListMap (Object) → _idleNext (Timeout) ×500 → _onTimeout (closure)');
+  const long = Array.from({ length: 20 }, (_, i) => `s${i}`).join(' → ');
+  expect(compactPath(long)).toBe('s0 → s1 → s2 → … → s12 → s13 → s14 → s15 → s16 → s17 → s18 → s19');
+  expect(compactPath(null)).toBeNull();
+});

@@ -35,6 +35,27 @@ function validate(options) {
   return out;
 }
 
+const MAX_PATH_STEPS = 12;
+
+/**
+ * Shortens a retainer path for reading: runs of one repeated step (a linked list such
+ * as Node's timer list: `_idleNext (Timeout)` × 500) become `step ×N`, and a path still
+ * longer than MAX_PATH_STEPS keeps its first 3 and last 8 steps around `…`.
+ */
+function compactPath(p) {
+  if (!p) return p;
+  const steps = p.split(' → ');
+  const out = [];
+  for (let i = 0; i < steps.length; ) {
+    let j = i + 1;
+    while (j < steps.length && steps[j] === steps[i]) j++;
+    out.push(j - i > 1 ? `${steps[i]} ×${j - i}` : steps[i]);
+    i = j;
+  }
+  if (out.length > MAX_PATH_STEPS) out.splice(3, out.length - 11, '…');
+  return out.join(' → ');
+}
+
 function writeSnapshotTo(dir, name) {
   const file = path.join(dir, name);
   const t0 = process.hrtime.bigint();
@@ -77,7 +98,7 @@ async function diagnoseHeap(options) {
           countDelta: c.countDelta,
           addedSize: c.addedSize,
           sizeDelta: c.sizeDelta,
-          retainerPath: (c.representative && c.representative.retainerPath) || null,
+          retainerPath: compactPath((c.representative && c.representative.retainerPath) || null),
         })),
       snapshotMs: [a.ms, b.ms],
       analysisMs: Number(process.hrtime.bigint() - t0) / 1e6,
@@ -87,4 +108,4 @@ async function diagnoseHeap(options) {
   }
 }
 
-module.exports = { diagnoseHeap };
+module.exports = { diagnoseHeap, compactPath };
