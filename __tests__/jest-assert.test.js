@@ -133,3 +133,24 @@ describe.each([
     await expect(() => shapes.mapHealthy()).not.toLeak();
   }, 30000);
 });
+
+test('checkLeaks works inside a worker thread', async () => {
+  const { Worker } = require('node:worker_threads');
+  const code = `
+    const { parentPort } = require('node:worker_threads');
+    const leakguard = require(${JSON.stringify(path.resolve(__dirname, '..'))});
+    const shapes = require(${JSON.stringify(FILE)});
+    (async () => {
+      const leak = await leakguard.checkLeaks(() => shapes.intervalLeak(), { heap: false });
+      const ok = await leakguard.checkLeaks(() => shapes.mapHealthy());
+      parentPort.postMessage({ leak: leak.findings.map((f) => [f.kind, f.count]), ok: ok.leaked });
+    })().catch((e) => parentPort.postMessage({ error: String(e && e.stack) }));
+  `;
+  const w = new Worker(code, { eval: true });
+  const msg = await new Promise((resolve, reject) => {
+    w.once('message', resolve);
+    w.once('error', reject);
+  });
+  await w.terminate();
+  expect(msg).toEqual({ leak: [['timers', 5]], ok: false });
+}, 30000);

@@ -13,8 +13,9 @@
 //     after each round, and the post-GC floors of heapUsed and external memory tested
 //     with the runtime detector's statistics (Mann-Kendall z, Theil-Sen slope, still
 //     rising at the end), confirmed by a second series of rounds. A growing floor is
-//     explained with the sampling heap profiler (allocating functions and lines) and
-//     v8.queryObjects counts of common constructors.
+//     explained with the sampling heap profiler (allocating functions and lines) and a
+//     heap snapshot diff (growing classes, a retainer path). v8.queryObjects was tried
+//     and dropped: ~1 s per constructor in a jest worker.
 // Every hook is removed before the assertion returns, and nothing is kept afterwards.
 const EventEmitter = require('node:events');
 const { AsyncLocalStorage } = require('node:async_hooks');
@@ -678,7 +679,7 @@ async function heapPhase(fn, opts) {
 
 // ---------------------------------------------------------------------------------
 // Explaining a heap leak: allocating functions (sampling heap profiler, live objects
-// only) and counts of common constructors (v8.queryObjects, Node >= 20.13).
+// only) and growing classes from a heap snapshot diff (leakguard.diffSnapshotsSync).
 
 function post(session, method, params) {
   let result;
