@@ -36,6 +36,9 @@ function validate(options) {
 }
 
 const MAX_PATH_STEPS = 12;
+// A representative reached through leakguard's own bookkeeping (a site table's key, say)
+// says nothing about the app: its path is not shown.
+const OWN_CLASSES = /\((SiteTable|Monitor|NativeDetector|BufferSites|HeapSites|AgeTracker|MemorySampler)\)/;
 
 /**
  * Shortens a retainer path for reading: runs of one repeated step (a linked list such
@@ -54,6 +57,10 @@ function compactPath(p) {
   }
   if (out.length > MAX_PATH_STEPS) out.splice(3, out.length - 11, '…');
   return out.join(' → ');
+}
+
+function ownPath(c) {
+  return Boolean(c.representative && c.representative.retainerPath && OWN_CLASSES.test(c.representative.retainerPath));
 }
 
 function writeSnapshotTo(dir, name) {
@@ -98,7 +105,7 @@ async function diagnoseHeap(options) {
           countDelta: c.countDelta,
           addedSize: c.addedSize,
           sizeDelta: c.sizeDelta,
-          retainerPath: compactPath((c.representative && c.representative.retainerPath) || null),
+          retainerPath: ownPath(c) ? null : compactPath((c.representative && c.representative.retainerPath) || null),
         })),
       snapshotMs: [a.ms, b.ms],
       analysisMs: Number(process.hrtime.bigint() - t0) / 1e6,
