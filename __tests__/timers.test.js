@@ -110,7 +110,7 @@ test('stop() restores the original timer functions, start() patches them again',
   expect(m).toBe(leakguard.getMonitor());
 });
 
-test('reconnect loops that keep re-arming are old chains: growing loops are found, one steady loop is not', async () => {
+test('reconnect loops that keep re-arming: growing loops are found, one steady loop is not', async () => {
   const m = startManual();
   let stopAll = false;
   const loops = [];

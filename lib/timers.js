@@ -11,7 +11,6 @@ const timers = require('node:timers');
 const { captureSite, Sampler } = require('./sites');
 const { SiteTable } = require('./site-table');
 const { guard } = require('./debug');
-const { AgeTracker } = require('./age');
 
 const kState = Symbol('leakguard.timer');
 const PATCH = Symbol.for('leakguard.timers.patched');
@@ -21,11 +20,6 @@ const created = { Timeout: 0, Immediate: 0 };
 const lastCreated = { Timeout: 0, Immediate: 0 };
 const tables = { Timeout: new SiteTable(), Immediate: new SiteTable() };
 const sampler = new Sampler(200);
-// Ages of live timers. A timer set from inside a timer callback continues that
-// callback's chain and inherits its birth tick: a reconnect loop that re-arms itself
-// every second is one old chain, not a stream of young timers.
-const ages = { Timeout: new AgeTracker(), Immediate: new AgeTracker() };
-let chainBorn = -1; // birth tick of the timer whose callback runs now (-1: none)
 let installed = null;
 let generation = 0;
 
@@ -45,8 +39,7 @@ function begin(timer, type, skipFn) {
       site.live += w;
     }
   }
-  const born = ages[type].born(chainBorn >= 0 ? chainBorn : ages[type].tick);
-  timer[kState] = { type, site, weight, done: false, gen: generation, born };
+  timer[kState] = { type, site, weight, done: false, gen: generation };
 }
 
 function settle(timer) {
@@ -55,20 +48,7 @@ function settle(timer) {
   st.done = true;
   if (st.gen !== generation) return; // created under an earlier start()
   live[st.type]--;
-  ages[st.type].died(st.born);
   if (st.site) st.site.live -= st.weight;
-}
-
-// Runs a timer's callback with the timer's birth tick as the current chain's.
-function inChain(timer, callback, args) {
-  const st = timer && timer[kState];
-  const prev = chainBorn;
-  chainBorn = st && st.gen === generation ? st.born : -1;
-  try {
-    return callback.apply(timer, args);
-  } finally {
-    chainBorn = prev;
-  }
 }
 
 function install() {
@@ -99,19 +79,14 @@ function install() {
     if (typeof callback !== 'function') return orig.setTimeout(callback, delay, ...args);
     const fire = function () {
       settle(this);
-      return inChain(this, callback, arguments);
+      return callback.apply(this, arguments);
     };
     const t = orig.setTimeout(fire, delay, ...args);
     guard('setTimeout hook', () => begin(t, 'Timeout', setTimeout));
     return t;
   };
   const setInterval = function setInterval(callback, delay, ...args) {
-    if (typeof callback !== 'function') return orig.setInterval(callback, delay, ...args);
-    // Timers set from an interval's callback continue its chain too.
-    const tick = function () {
-      return inChain(this, callback, arguments);
-    };
-    const t = orig.setInterval(tick, delay, ...args);
+    const t = orig.setInterval(callback, delay, ...args);
     guard('setInterval hook', () => begin(t, 'Timeout', setInterval));
     return t;
   };
@@ -170,8 +145,6 @@ function uninstall() {
   lastCreated.Timeout = lastCreated.Immediate = 0;
   tables.Timeout.clear();
   tables.Immediate.clear();
-  ages.Timeout.reset();
-  ages.Immediate.reset();
 }
 
 /** Per-tick samples: live timers per type with their sites. */
@@ -179,8 +152,9 @@ function collect(out) {
   if (!installed) return;
   sampler.retune();
   for (const type of ['Timeout', 'Immediate']) {
-    ages[type].advance();
-    out.push({ kind: 'timers', target: type, value: live[type], adds: created[type] - lastCreated[type], aged: ages[type].aged, sites: tables[type].top(32) });
+    // No aged count for timers: a reconnect loop re-arms from an I/O callback (the
+    // failed connect), so its timers are young one by one though the loop is old.
+    out.push({ kind: 'timers', target: type, value: live[type], adds: created[type] - lastCreated[type], sites: tables[type].top(32) });
     lastCreated[type] = created[type];
     tables[type].prune();
   }
