@@ -38,7 +38,7 @@ export interface LeakOptions {
   heap?: boolean;
   /** Check listeners, timers, streams, sockets, servers, workers, child processes (default true). */
   resources?: boolean;
-  /** Smallest heap growth per call reported, bytes (default 64). */
+  /** Smallest heap growth per call reported, bytes (default 256). */
   minBytesPerCall?: number;
   /** Timeouts due within this many ms are awaited, not reported (default 100). */
   settleMs?: number;

@@ -47,7 +47,7 @@ const DEFAULTS = Object.freeze({
   resourceCalls: 5, // measured calls with the resource hooks on
   heap: true,
   resources: true,
-  minBytesPerCall: 64, // smallest heap growth per call reported (noise floor)
+  minBytesPerCall: 256, // smallest heap growth per call reported (jest's environment alone can add ~150 B/call around I/O)
   settleMs: 100, // timeouts due within this are awaited, not reported
   allow: [], // sites, labels (strings or RegExps) or predicates not to report
   emitters: [], // extra emitters/targets whose listener counts are compared
