@@ -3,6 +3,7 @@ import { EventEmitter } from 'node:events';
 
 export * from './lib/analysis';
 export * from './lib/near-limit';
+export * from './lib/assert';
 
 /** What a finding counts. */
 export type LeakKind = 'listeners' | 'timers' | 'streams' | 'handles' | 'heap' | 'external' | 'arrayBuffers' | 'rss';

@@ -1,7 +1,7 @@
 // leakguard/jest: types of the matchers registered by `setupFilesAfterEnv: ['leakguard/jest']`.
 import type { LeakOptions, CollectOptions } from './lib/assert';
 
-export type { LeakOptions, CollectOptions, LeakFinding } from './lib/assert';
+export type { LeakOptions, CollectOptions, AssertionFinding } from './lib/assert';
 
 interface LeakguardMatchers<R> {
   /** The function (sync or async) leaks resources or heap when called repeatedly. Use with `await` and usually `.not`. */

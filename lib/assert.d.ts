@@ -1,7 +1,7 @@
 // Leak assertions (issue 6): framework-agnostic core of the jest matchers.
 
 /** Something still alive after the calls, or a post-GC floor that keeps rising. */
-export interface LeakFinding {
+export interface AssertionFinding {
   /** `listeners`, `timers`, `streams`, `sockets`, `servers`, `workers`, `processes`, `heap`, `external` or `retained` (assertCollected). */
   kind: string;
   /** What leaked, e.g. `listener for 'tick' on a EventEmitter`, `post-GC heapUsed`. */
@@ -62,7 +62,7 @@ export interface CollectOptions {
 
 export interface LeakReport {
   leaked: boolean;
-  findings: LeakFinding[];
+  findings: AssertionFinding[];
   /** Calls of `fn` made. */
   calls: number;
   /** Wall time of the check, ms. */
@@ -73,13 +73,13 @@ export interface CollectReport {
   collected: boolean;
   /** Full GCs run. */
   gcs: number;
-  findings: LeakFinding[];
+  findings: AssertionFinding[];
 }
 
 /** Thrown by the assertions; `code` is `LEAKGUARD_LEAK`. */
 export declare class LeakError extends Error {
   readonly code: 'LEAKGUARD_LEAK';
-  readonly findings: LeakFinding[];
+  readonly findings: AssertionFinding[];
 }
 
 /** Runs `fn` (sync or async) repeatedly; rejects with a LeakError when it leaks resources or heap. */
@@ -91,4 +91,4 @@ export declare function assertCollected(factory: () => object | Promise<object>,
 /** Like {@link assertCollected} but resolves to the report instead of throwing. */
 export declare function checkCollected(factory: () => object | Promise<object>, options?: CollectOptions): Promise<CollectReport>;
 /** The lines of a failure message for findings (no colours). */
-export declare function formatFindings(findings: LeakFinding[]): string[];
+export declare function formatFindings(findings: AssertionFinding[]): string[];
