@@ -109,6 +109,9 @@ async function runAsync(what, signal, onProgress, start) {
   if (signal) signal.addEventListener('abort', onAbort, { once: true });
   try {
     const result = await start(token, guardProgress(onProgress, state));
+    // Progress calls queued on the thread-safe function before the work completed are
+    // delivered in the loop's poll phase: one turn lets them arrive before we settle.
+    if (onProgress) await new Promise((resolve) => setImmediate(resolve));
     if (signal && signal.aborted) throw abortError(signal);
     return logTimings(what, result);
   } catch (err) {
