@@ -100,8 +100,8 @@ function provenance() {
   const out = { head: null, dirty: null, binary: null };
   try {
     out.head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'index.js', 'lib', 'src'], { cwd: ROOT, encoding: 'utf8' }).trim();
-    out.dirty = dirty ? dirty.split('\n').map((l) => l.slice(3)).join(',') : '';
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'index.js', 'lib', 'src'], { cwd: ROOT, encoding: 'utf8' });
+    out.dirty = dirty.split('\n').filter(Boolean).map((l) => l.slice(3)).join(',');
   } catch { /* not a git checkout */ }
   const bin = fs.readdirSync(ROOT).find((f) => /^leakguard\..*\.node$/.test(f));
   if (bin) out.binary = crypto.createHash('sha256').update(fs.readFileSync(path.join(ROOT, bin))).digest('hex').slice(0, 12);
