@@ -64,6 +64,7 @@ class Monitor extends EventEmitter {
     this.diagnosing = false;
     this.lastDiagnosisAt = -Infinity;
     this.forcedGcs = 0;
+    this.gcPending = false;
     this.forcedGcMs = 0;
     this.lastForcedGcMs = 0;
   }
@@ -124,7 +125,16 @@ class Monitor extends EventEmitter {
       lap('detector');
       this.ticks++;
       this._manageHeapSites(result);
-      if (result.wantGc && this.options.forcedGc) this._confirmingGc();
+      // In its own task: this tick deref'd every tracked emitter, and a WeakRef target
+      // stays alive until the end of the job that deref'd it.
+      if (result.wantGc && this.options.forcedGc && !this.gcPending) {
+        this.gcPending = true;
+        const setImmediateOrig = (timers._orig() || globalThis).setImmediate;
+        setImmediateOrig(() => {
+          this.gcPending = false;
+          if (this.running) guard('confirming GC', () => this._confirmingGc());
+        });
+      }
     });
     this.lastTickMs = Number(process.hrtime.bigint() - t0) / 1e6;
     if (result) {
