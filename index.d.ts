@@ -52,6 +52,13 @@ export interface StartOptions {
   forcedGc?: boolean;
   /** Threshold scale (0.05..20): < 1 more sensitive, > 1 more conservative. Default 1. */
   sensitivity?: number;
+  /**
+   * Capture a creation stack (`Error.captureStackTrace`) for every listener, timer and
+   * stream created, instead of sampling at most ~200 per tick per kind (with weights).
+   * Per-site counts become exact; each creation costs a few microseconds more
+   * (bench/overhead: "everything on"). Default false.
+   */
+  allStacks?: boolean;
 }
 
 /** A creation site and how many live objects it accounts for. */
@@ -61,11 +68,22 @@ export interface LeakSite {
    * internal frames removed: `path:line:column` (relative to `process.cwd()` when
    * inside it) for listeners, timers, streams and Buffers; `fnName (path:line:column)`
    * (the function's own position, as V8's sampling heap profiler reports it, with
-   * `-> builtin` when a builtin such as `set` allocated) for heap findings.
+   * `-> builtin` when a builtin such as `set` allocated) for heap findings. With a
+   * heap diagnosis, heap findings list first the calls that grow the collection the
+   * retainer paths run through: `cache.set() (path:line:column)` (see `holder`).
    */
   stack: string;
-  /** Live listeners/timers/streams from this site, or estimated live bytes (memory kinds). */
+  /**
+   * Live listeners/timers/streams from this site, or estimated live bytes (memory
+   * kinds; for a `holder` site, bytes the holder's new objects grew by between the
+   * diagnosis' two snapshots).
+   */
   count: number;
+  /**
+   * Set on heap sites found through a heap diagnosis: the collection this call adds to,
+   * as the retainer path names it, e.g. `cache (Map)`.
+   */
+  holder?: string;
 }
 
 /** A series whose floor keeps rising. Plain, JSON-safe. */
@@ -126,6 +144,19 @@ export interface HeapDiagnosis {
     /** Shortest retainer path of a new instance from the GC roots, DevTools style. */
     retainerPath: string | null;
   }[];
+  /**
+   * The collections the growing classes' retainer paths run through just before their
+   * storage (`->cache (Map) → {table}`), largest growth first (at most 4): `name` is the
+   * variable or property, `type` one of `Map`, `Set`, `Array`, `Object`, `sizeDelta`
+   * the summed growth of the classes it holds (bytes). Only on a finding's diagnosis.
+   */
+  holders?: { name: string; type: string; sizeDelta: number }[];
+  /**
+   * The calls that grow those holders in the app files the finding's sites point at
+   * (a lexical scan in Rust: `cache.set(`, `items.push(`, `seen.add(`, `byId[k] =`),
+   * also listed first in the finding's `sites`. Only on a finding's diagnosis.
+   */
+  sites?: LeakSite[];
   /** Time to write each snapshot, ms (the thread is blocked meanwhile). */
   snapshotMs?: [number, number];
   /** Time of the diff (off the JS thread), ms. */

@@ -46,3 +46,42 @@ test('long retainer paths are compacted: repeated steps counted, the middle elid
   expect(compactPath(long)).toBe('s0 → s1 → s2 → … → s12 → s13 → s14 → s15 → s16 → s17 → s18 → s19');
   expect(compactPath(null)).toBeNull();
 });
+
+describe('from the retainer path to the line that grows the holder', () => {
+  const { holderOf, holderSites } = require('../lib/holder-sites');
+  const path = require('node:path');
+
+  test.each([
+    ['(GC roots) → {context} (system / Context) → ->cache (Map) → {table} (array) → {12} (Object)', { name: 'cache', type: 'Map' }],
+    ['(GC roots) → … → ->rawBodies (Array) → [12855] (Buffer) → {buffer} (ArrayBuffer)', { name: 'rawBodies', type: 'Array' }],
+    ['(GC roots) → global → registry (Registry) → byId (Object) → {properties} (array) → {3} (Req)', { name: 'byId', type: 'Object' }],
+    ['(GC roots) → global → app (App) → seen (Set) → {table} (array)', { name: 'seen', type: 'Set' }],
+    // an indexed Map inside a named Array: the named Array is what the code grows
+    ['(GC roots) → ->shards (Array) → [3] (Map) → {table} (array)', { name: 'shards', type: 'Array' }],
+    ['(GC roots) → [7] (Stack roots) → {47} (Object)', null],
+    ['(GC roots) → global → x (Object) → y (Foo)', null],
+    [null, null],
+  ])('holderOf(%s)', (p, expected) => {
+    expect(holderOf(p)).toEqual(expected);
+  });
+
+  test('holderSites() scans the files of the sites and skips unreadable ones', () => {
+    const fixture = path.join(__dirname, 'fixtures', 'holder-leak.js');
+    const d = { classes: [{ name: 'Object', sizeDelta: 1000, retainerPath: '(GC roots) → ->sessions (Map) → {table} (array) → {1} (Object)' }] };
+    const sites = holderSites(d, [
+      { stack: `onRequest (${path.relative(process.cwd(), fixture)}:10:19)`, count: 5 },
+      { stack: '/nonexistent/dir/app.js:3:1', count: 1 },
+    ]);
+    expect(sites).toEqual([{ stack: `sessions.set() (${path.relative(process.cwd(), fixture)}:9:31)`, count: 1000, holder: 'sessions (Map)' }]);
+  });
+
+  test('a Map growing through an inlined helper: the finding names the exact sessions.set( line', () => {
+    const { execFileSync } = require('node:child_process');
+    const out = execFileSync(process.execPath, [path.join(__dirname, 'fixtures', 'holder-leak.js')], { encoding: 'utf8', timeout: 55_000 });
+    const r = JSON.parse(out.trim().split('\n').pop());
+    expect(r.holders[0]).toMatchObject({ name: 'sessions', type: 'Map' });
+    expect(r.holders[0].sizeDelta).toBeGreaterThan(0);
+    expect(r.sites[0].stack).toMatch(/^sessions\.set\(\) \(.*holder-leak\.js:9:31\)$/);
+    expect(r.sites[0].holder).toBe('sessions (Map)');
+  });
+});

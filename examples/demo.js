@@ -21,6 +21,7 @@ const { values: args } = parseArgs({
     'warmup-ms': { type: 'string', default: '5000' },
     json: { type: 'boolean', default: false },
     diagnose: { type: 'string', default: 'on' },
+    leaks: { type: 'string', default: 'listener,interval,cache,buffers' },
   },
 });
 
@@ -60,7 +61,7 @@ function request(child, type) {
 }
 
 async function main() {
-  const leaks = args.healthy ? 'none' : 'listener,interval,cache,buffers';
+  const leaks = args.healthy ? 'none' : args.leaks;
   const child = fork(path.join(__dirname, 'leaky-server.js'), [
     '--leaks', leaks, '--interval-ms', args['interval-ms'], '--warmup-ms', args['warmup-ms'], '--diagnose', args.diagnose,
   ], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: process.env.DEMO_EXEC_ARGV ? process.env.DEMO_EXEC_ARGV.split(' ') : [] });
@@ -120,7 +121,8 @@ async function main() {
       if (f.timeToLimitMs != null) log(`    limit in     ~${fmtDuration(f.timeToLimitMs)} at this rate\n`);
       f.sites.slice(0, 3).forEach((s, i) => {
         const [first, ...rest] = s.stack.split('\n');
-        const n = f.unit === 'bytes' ? `${fmtBytes(s.count)} sampled` : `${Math.round(s.count)} live`;
+        const n = s.holder ? `adds to ${s.holder}, +${fmtBytes(s.count)} between snapshots`
+          : f.unit === 'bytes' ? `${fmtBytes(s.count)} sampled` : `${Math.round(s.count)} live`;
         log(`    ${i === 0 ? 'sites' : '     '}        ${first}  (${n})${rest.length ? `  <- ${rest[0]}` : ''}\n`);
       });
       if (f.diagnosis && f.diagnosis.classes) {

@@ -6,6 +6,7 @@ const { EventEmitter } = require('node:events');
 const v8 = require('node:v8');
 const os = require('node:os');
 const { NativeDetector, openFdCount } = require('./native');
+const { NativeHistory } = require('./native');
 const emitters = require('./emitters');
 const timers = require('./timers');
 const streams = require('./streams');
@@ -16,6 +17,8 @@ const { BufferSites } = require('./buffer-sites');
 const { guard, debug, hookErrorCount } = require('./debug');
 const { forceGc } = require('./gc');
 const { diagnoseHeap } = require('./diagnosis');
+const { holdersOf, holderSites } = require('./holder-sites');
+const channels = require('./channels');
 
 const DIAGNOSIS_GAP_MS = 10 * 60 * 1000;
 
@@ -45,6 +48,8 @@ class Monitor extends EventEmitter {
       confirmGc: options.forcedGc,
       memoryLimit: memoryLimit(),
     });
+    // Chart history of every series over the whole run (bounded; report({ history: true })).
+    this.history = new NativeHistory({ points: 120, maxSeries: 128 });
     this.heapSites = new HeapSites();
     this.bufferSites = new BufferSites();
     this.memory = new MemorySampler(this.detector, () => {
@@ -123,6 +128,7 @@ class Monitor extends EventEmitter {
       this.memory.sample(false);
       result = this.detector.tick(typeof nowMs === 'number' ? nowMs : Date.now(), samples);
       lap('detector');
+      this.history.record(this.detector);
       this.ticks++;
       this._manageHeapSites(result);
       // In its own task: this tick deref'd every tracked emitter, and a WeakRef target
@@ -171,8 +177,15 @@ class Monitor extends EventEmitter {
     if (this.diagnosing || now - this.lastDiagnosisAt < DIAGNOSIS_GAP_MS) return;
     this.diagnosing = true;
     this.lastDiagnosisAt = now;
-    diagnoseHeap({ delayMs: Math.max(3 * this.options.intervalMs, 3000) })
+    diagnoseHeap({ delayMs: Math.max(3 * this.options.intervalMs, 3000), top: 10 })
       .then((d) => {
+        if (d && d.classes) {
+          // The line that grows what holds the growth (`cache.set()` at file:line),
+          // searched in the app files the finding's sites point at.
+          d.holders = holdersOf(d);
+          const current = this.running ? this.detector.findings().find((f) => f.id === finding.id) : null;
+          d.sites = holderSites(d, [...((current || finding).sites || []), ...(finding.sites || [])]);
+        }
         this.diagnoses.set(finding.id, d);
         if (this.diagnoses.size > 16) this.diagnoses.delete(this.diagnoses.keys().next().value);
         this._safeEmit('diagnosis', { finding, diagnosis: d });
@@ -231,6 +244,7 @@ class Monitor extends EventEmitter {
 
   // A throwing 'leak' listener must not break the tick or reach the app.
   _safeEmit(event, payload) {
+    channels.publish(event, payload); // leakguard:leak / :resolved / :diagnosis (lib/channels.js)
     for (const listener of this.rawListeners(event)) {
       try {
         const fn = listener.listener || listener;
@@ -249,7 +263,11 @@ class Monitor extends EventEmitter {
     const list = this.detector.findings();
     for (const f of list) {
       const d = this.diagnoses.get(f.id);
-      if (d) f.diagnosis = d;
+      if (d) {
+        f.diagnosis = d;
+        // The exact lines found through the retainer paths come first.
+        if (d.sites && d.sites.length) f.sites = [...d.sites.map(({ stack, count, holder }) => ({ stack, count, holder })), ...f.sites];
+      }
     }
     return list;
   }
@@ -301,6 +319,15 @@ class Monitor extends EventEmitter {
         ...streams.stats(),
       },
     };
+  }
+
+  /**
+   * Chart history (see index.d.ts `HistoryReport`): at most `maxSeries` series over the
+   * whole run (thinned to 120 points each), each with the detector's window and its
+   * Theil-Sen line.
+   */
+  historyReport(maxSeries) {
+    return { ...this.history.stats(), series: this.history.export(this.detector, maxSeries) };
   }
 
   _stop() {

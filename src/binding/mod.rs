@@ -3,5 +3,7 @@
 pub mod detector;
 pub mod error;
 pub mod heap;
+pub mod history;
 pub mod limits;
+pub mod source;
 pub mod stats;

@@ -3,5 +3,7 @@
 pub mod detector;
 pub mod fds;
 pub mod floor_trend;
+pub mod history;
 pub mod limits;
+pub mod mutation_sites;
 pub mod trend;
