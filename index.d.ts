@@ -300,8 +300,125 @@ export declare function start(options?: StartOptions): Monitor;
 export declare function stop(): boolean;
 /** The findings open now (empty when not started). */
 export declare function findings(): LeakFinding[];
-/** Everything tracked right now, plus memory and findings. */
-export declare function report(): Report;
+/**
+ * Everything tracked right now, plus memory and findings. With `{ history: true }`
+ * (or `{ history: { maxSeries } }`, 1..128, default 32) the report also carries
+ * `history` (chart series, see {@link HistoryReport}; null when not running),
+ * `nearLimit` (files written by `snapshotNearLimit()`, see `nearLimitFiles()`) and
+ * `node` (`process.version`). Throws `TypeError` (`LEAKGUARD_UNKNOWN_OPTION` /
+ * `LEAKGUARD_INVALID_ARG`) or `RangeError` for bad options.
+ */
+export declare function report(options?: ReportOptions): Report & { history?: HistoryReport | null; nearLimit?: NearLimitFile[]; node?: string };
+
+// ---- Chart history and the HTML report (lib/html-report.js) ----
+
+/** Options of {@link report}. */
+export interface ReportOptions {
+  history?: boolean | { maxSeries?: number };
+}
+
+/** A point of a chart: `t` epoch ms, `v` in the series' unit. */
+export interface HistoryPoint {
+  t: number;
+  v: number;
+}
+
+/** The Theil-Sen line over the detector's window: `v = intercept + slopePerMs × (t − t0)`. */
+export interface HistoryFit {
+  /** Epoch ms of the window's first and last point. */
+  t0: number;
+  t1: number;
+  /** Fitted value at `t0`, in the series' unit (the finding's `baseline` is this, floored at 0). */
+  intercept: number;
+  /** Slope, unit per ms and unit per minute. */
+  slopePerMs: number;
+  slopePerMinute: number;
+  /** Mann-Kendall z of the window's values. */
+  trendZ: number;
+}
+
+/** The chartable history of one detector series. */
+export interface SeriesHistory {
+  kind: LeakKind;
+  target: string;
+  /** `'bytes'` for memory kinds (post-GC floors), else the count's unit. */
+  unit: string;
+  /** The whole run, evenly thinned to at most 120 points, plus the newest point. */
+  points: HistoryPoint[];
+  /** One point kept every `stride` ticks (1 until the series first filled up). */
+  stride: number;
+  /** The detector's evaluation window now, at full resolution (at most 30 points). */
+  window: HistoryPoint[];
+  /** The Theil-Sen line over `window`; null below 2 points. */
+  fit: HistoryFit | null;
+  /** Id of the open finding on this series, or null. */
+  findingId: number | null;
+}
+
+/**
+ * Chart history of this thread's monitor, kept natively (Rust, `src/core/history.rs`),
+ * bounded: 120 points per series, 128 series (the count series updated longest ago are
+ * evicted first). Series order: memory floors, series with an open finding, largest counts.
+ */
+export interface HistoryReport {
+  series: SeriesHistory[];
+  /** Series held, points held, per-series and series caps, evicted series. */
+  tracks: number;
+  points: number;
+  maxPointsPerSeries: number;
+  maxTracks: number;
+  evictedTracks: number;
+  /** Approximate bytes held by the history. */
+  approxBytes: number;
+}
+
+/** A file written by a `snapshotNearLimit()` handle of this thread, from its JSON sidecar. */
+export interface NearLimitFile {
+  /** A heap snapshot, or the evidence file written when a snapshot was skipped. */
+  kind: 'heapsnapshot' | 'skipped';
+  path: string;
+  sidecarPath: string;
+  /** ISO time; null when the sidecar could not be read (same for the fields below). */
+  time: string | null;
+  /** What triggered it (`'ratio'`, `'headroom'`, ...). */
+  reason: string | null;
+  /** Snapshot file bytes (heap snapshots only). */
+  bytes: number | null;
+  /** `v8.getHeapStatistics()` used_heap_size / heap_size_limit at the time, bytes. */
+  heapUsed: number | null;
+  heapSizeLimit: number | null;
+  /** Evidence files: why the snapshot was skipped, and a readable line. */
+  skipReason: string | null;
+  message: string | null;
+}
+
+/** Files written by this thread's `snapshotNearLimit()` handles, oldest first (at most 64). */
+export declare function nearLimitFiles(): NearLimitFile[];
+
+/**
+ * The chart history now (null when not running): at most `maxSeries` (1..128, default
+ * 32) series. Throws `TypeError`/`RangeError` for bad options.
+ */
+export declare function history(options?: { maxSeries?: number }): HistoryReport | null;
+
+/** Options of {@link writeReport}. */
+export interface WriteReportOptions {
+  /** The report to render (e.g. a saved `report({ history: true })`); default: this thread's, now. */
+  report?: Report;
+  /** Page title (at most 200 characters); default `'leakguard report'`. */
+  title?: string;
+}
+
+/**
+ * Writes one self-contained HTML page (inline SVG charts of the memory floors and the
+ * counts over time with the detector's trend line, the findings with their sites, the
+ * near-limit snapshots, leakguard's own cost; no script, no network) to `path`: a new
+ * 0600 temporary file in the same directory, renamed over `path`. Returns the absolute
+ * path. Every string from the report is HTML-escaped. Throws `TypeError` (bad path,
+ * unknown option, `report` not a report) and an `Error` with code
+ * `LEAKGUARD_WRITE_FAILED` when the file cannot be written.
+ */
+export declare function writeReport(path: string, options?: WriteReportOptions): string;
 /** The running monitor, or null. */
 export declare function getMonitor(): Monitor | null;
 

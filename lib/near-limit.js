@@ -456,6 +456,7 @@ class NearLimitHandle extends EventEmitter {
   }
 
   _deliver(event, callbackName, info) {
+    require('./channels').publish(event, info); // leakguard:snapshot / :skipped
     const cb = this[kState].opts[callbackName];
     if (cb) {
       try {
@@ -719,7 +720,55 @@ function snapshotNearLimit(options) {
   const opts = normalizeOptions(options);
   const handle = new NearLimitHandle(opts);
   handle._arm();
+  rememberHandle(handle);
   return handle;
+}
+
+// Handles armed in this thread, held weakly (at most 16), so that reports can list
+// the files they wrote (nearLimitFiles()).
+const handleRefs = new Set();
+function rememberHandle(handle) {
+  for (const ref of handleRefs) if (!ref.deref()) handleRefs.delete(ref);
+  if (handleRefs.size >= 16) handleRefs.delete(handleRefs.values().next().value);
+  handleRefs.add(new WeakRef(handle));
+}
+
+/**
+ * The files written by this thread's snapshotNearLimit() handles (heap snapshots and
+ * evidence files for skipped snapshots), oldest first, at most 64, each summarised
+ * from its JSON sidecar: `{ kind: 'heapsnapshot' | 'skipped', path, sidecarPath,
+ * time (ISO), reason, bytes | null, heapUsed | null (bytes), heapSizeLimit | null,
+ * skipReason | null, message | null }`.
+ */
+function nearLimitFiles() {
+  const out = [];
+  for (const ref of handleRefs) {
+    const h = ref.deref();
+    if (!h) continue;
+    for (const p of h.snapshots) out.push(['heapsnapshot', p, sidecarPathFor(p.endsWith('.gz') ? p.slice(0, -3) : p)]);
+    for (const p of h.skipped) out.push(['skipped', null, p]);
+  }
+  return out.slice(-64).map(([kind, p, sidecar]) => {
+    let rec = null;
+    try {
+      rec = JSON.parse(fs.readFileSync(sidecar, 'utf8'));
+    } catch (e) {
+      debug('near-limit sidecar %s unreadable: %s', sidecar, e && e.message);
+    }
+    const r = rec || {};
+    return {
+      kind,
+      path: p || sidecar,
+      sidecarPath: sidecar,
+      time: typeof r.time === 'string' ? r.time : null,
+      reason: typeof r.reason === 'string' ? r.reason : null,
+      bytes: kind === 'heapsnapshot' && r.write && typeof r.write.bytes === 'number' ? r.write.bytes : null,
+      heapUsed: r.heap && typeof r.heap.usedHeapSize === 'number' ? r.heap.usedHeapSize : null,
+      heapSizeLimit: r.heap && typeof r.heap.heapSizeLimit === 'number' ? r.heap.heapSizeLimit : null,
+      skipReason: r.skipped && typeof r.skipped.reason === 'string' ? r.skipped.reason : null,
+      message: r.skipped && typeof r.skipped.message === 'string' ? r.skipped.message : null,
+    };
+  }).sort((a, b) => String(a.time).localeCompare(String(b.time)));
 }
 
 /**
@@ -774,4 +823,4 @@ function writeSnapshot(target) {
   return finalPath;
 }
 
-module.exports = { snapshotNearLimit, writeSnapshot, memoryLimits, NearLimitHandle };
+module.exports = { snapshotNearLimit, writeSnapshot, memoryLimits, NearLimitHandle, nearLimitFiles };

@@ -202,3 +202,10 @@ impl NativeDetector {
 pub fn open_fd_count() -> Option<f64> {
     crate::core::fds::open_fds().map(|n| n as f64)
 }
+
+// Additive: read access for the history binding (src/binding/history.rs).
+impl NativeDetector {
+    pub(crate) fn core(&self) -> &Detector {
+        &self.inner
+    }
+}

@@ -1343,3 +1343,17 @@ mod tests {
         assert_eq!(d.stats().series, 0);
     }
 }
+
+// Additive accessor for the history recorder (src/core/history.rs): read-only, no
+// detection logic here.
+impl Detector {
+    /// Calls `f(kind, target, time ms, value)` with the newest point of every series
+    /// (the post-GC floor for memory kinds). Read-only.
+    pub fn for_each_latest(&self, mut f: impl FnMut(Kind, &str, f64, f64)) {
+        for s in self.series.values() {
+            if let Some(p) = s.points.back() {
+                f(s.kind, &s.target, p.t, p.v);
+            }
+        }
+    }
+}
