@@ -52,7 +52,8 @@ const GC_MAJOR = perfConstants.NODE_PERFORMANCE_GC_MAJOR;
 // large-object space: at most 3 x 16 MiB on 64-bit V8, less for small heaps,
 // e.g. in a small container), which never holds a post-GC floor; the process
 // dies when the old generation reaches its own limit.
-const YOUNG_GENERATION_MAX = 48 * 1024 * 1024;
+// V8 13 (Node 24) raised the young generation to 3 x 64 MiB.
+const YOUNG_GENERATION_MAX = (parseInt(process.versions.v8, 10) >= 13 ? 192 : 48) * 1024 * 1024;
 const YOUNG_GENERATION_FRACTION = 3 / 35;
 
 /** --max-old-space-size from the command line or NODE_OPTIONS, bytes, or null. */
@@ -75,6 +76,10 @@ const OLD_SPACE_FLAG = require('worker_threads').isMainThread ? maxOldSpaceFlag(
  */
 function oldGenerationLimit(heapSizeLimit) {
   if (OLD_SPACE_FLAG !== null && OLD_SPACE_FLAG < heapSizeLimit) return OLD_SPACE_FLAG;
+  // A worker knows its own limit (resourceLimits, MB; defaults filled in by Node).
+  const wt = require('worker_threads');
+  const rl = !wt.isMainThread && wt.resourceLimits;
+  if (rl && rl.maxOldGenerationSizeMb > 0) return Math.min(heapSizeLimit, rl.maxOldGenerationSizeMb * 1024 * 1024);
   return heapSizeLimit - Math.min(YOUNG_GENERATION_MAX, heapSizeLimit * YOUNG_GENERATION_FRACTION);
 }
 
