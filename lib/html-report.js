@@ -23,7 +23,7 @@ const KIND_TITLES = {
   heap: 'V8 heap (heapUsed)',
   external: 'external',
   arrayBuffers: 'arrayBuffers',
-  rss: 'native memory (rss − heapTotal − external)',
+  rss: 'native memory (rss outside the V8 heap and external)',
   listeners: 'Listeners',
   timers: 'Timers',
   streams: 'Streams',
@@ -101,10 +101,10 @@ function overview(r, findings) {
   const cells = [];
   if (F.finite(m.heapUsed)) {
     const lim = F.finite(m.heapSizeLimit) ? `limit ${esc(F.bytes(m.heapSizeLimit))}` : '';
-    cells.push(cell('heapUsed', m.heapUsed, 'heap', lim));
+    cells.push(cell('V8 heap used', m.heapUsed, 'heap', lim));
     cells.push(cell('external', m.external, 'external'));
-    cells.push(cell('arrayBuffers', m.arrayBuffers, 'arrayBuffers'));
-    cells.push(kv('rss', `${esc(F.bytes(m.rss))}<small>heapTotal ${esc(F.bytes(m.heapTotal))}</small>`, findings.some((f) => f.kind === 'rss') ? 'leak' : ''));
+    cells.push(cell('array buffers', m.arrayBuffers, 'arrayBuffers'));
+    cells.push(kv('resident set (rss)', `${esc(F.bytes(m.rss))}<small>heapTotal ${esc(F.bytes(m.heapTotal))}</small>`, findings.some((f) => f.kind === 'rss') ? 'leak' : ''));
   }
   const listeners = arr(r.emitters).reduce((sum, e) => sum + Object.values(isObject(e && e.listeners) ? e.listeners : {}).reduce((a, b) => a + (F.finite(b) ? b : 0), 0), 0);
   cells.push(kv('tracked emitters', `${esc(F.count(arr(r.emitters).length))}<small>${esc(F.count(listeners))} listeners</small>`));
@@ -151,10 +151,10 @@ function findingCard(f, series) {
   const link = s ? ` <a href="#${seriesId(s)}">chart ↓</a>` : '';
   const stats = [
     kv('growth', esc(F.rate(unit, f.growthPerMinute))),
-    kv('window start → now', `${esc(F.value(unit, f.baseline))} → ${esc(F.value(unit, f.current))}`),
+    kv('from → now', `${esc(F.value(unit, f.baseline))} → ${esc(F.value(unit, f.current))}<small>window start → latest</small>`),
     kv('confidence', esc(F.pct(f.confidence))),
     kv('time to limit', F.finite(f.timeToLimitMs) ? `~${esc(F.duration(f.timeToLimitMs))}` : '<span class="muted">–</span>'),
-    kv('open since', esc(F.dateTime(f.since))),
+    kv('open since', F.finite(f.since) ? `${esc(F.clock(f.since))} UTC<small>${esc(new Date(f.since).toISOString().slice(0, 10))}</small>` : '–'),
   ];
   return `<article class="finding" id="finding-${esc(F.finite(f.id) ? f.id : 'x')}">` +
     `<div class="fhead"><span class="kind k-${esc(String(f.kind).replace(/[^A-Za-z]/g, ''))}">${esc(clip(f.kind, 20))}</span><code class="target">${esc(clip(f.target, 200))}</code>${link}</div>` +
@@ -177,7 +177,7 @@ function chartCard(s) {
     leaking ? `<span class="pill bad small">leak #${esc(s.findingId)}</span>` : '',
   ].filter(Boolean).join('');
   const chart = lineChart({ unit, points: pts, window: arr(s.window), fit, leaking, label: `${s.kind} ${s.target}` });
-  return `<figure class="chartcard${leaking ? ' leak' : ''}" id="${seriesId(s)}"><figcaption><span class="ctitle">${esc(clip(title, 160))}</span>${MEMORY_KINDS.includes(s.kind) ? '' : `<span class="ckind">${esc(s.kind)}</span>`}<div class="legend">${legend}</div></figcaption>${chart}</figure>`;
+  return `<figure class="chartcard${leaking ? ' leak' : ''}" id="${seriesId(s)}"><figcaption><div class="chead"><span class="ctitle" title="${esc(clip(title, 400))}">${esc(clip(title, 160))}</span>${MEMORY_KINDS.includes(s.kind) ? '' : `<span class="ckind">${esc(s.kind)}</span>`}</div><div class="legend">${legend}</div></figcaption>${chart}</figure>`;
 }
 
 function chartsSection(series) {

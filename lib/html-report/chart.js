@@ -78,7 +78,14 @@ function lineChart(s) {
   if (lo >= 0 && lo < 0.35 * hi) lo = 0;
   if (hi === lo) hi = lo + (lo === 0 ? 1 : Math.abs(lo) * 0.1);
   const { fmt, div } = axisFormatter(s.unit, hi);
-  const step = niceStep((hi - lo) / div, 4) * div;
+  // Counts are whole: integer steps, and a flat count still gets a readable axis.
+  const counts = s.unit !== 'bytes';
+  if (counts && hi - lo < 2) {
+    lo = Math.max(0, Math.floor((hi + lo) / 2) - 1);
+    hi = lo + 2;
+  }
+  let step = niceStep((hi - lo) / div, 4) * div;
+  if (counts) step = Math.max(1, Math.round(step));
   const yMin = Math.floor(lo / step) * step;
   const yMax = Math.ceil(hi / step) * step;
   const span = Math.max(1, t1 - t0);

@@ -25,7 +25,7 @@ code,.path,.frames{font:12.5px/1.45 ui-monospace,SFMono-Regular,Menlo,Consolas,m
 .note{color:var(--muted);font-size:12.5px;margin:-4px 0 10px}
 .overview{display:grid;grid-template-columns:repeat(auto-fill,minmax(180px,1fr));gap:10px}
 .kv{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:10px 14px}
-.kv .k{color:var(--muted);font-size:12px;text-transform:uppercase;letter-spacing:.04em}
+.kv .k{color:var(--muted);font-size:12.5px}
 .kv .v{font-size:18px;font-weight:620;font-variant-numeric:tabular-nums}
 .kv .v small{display:block;font-size:12px;font-weight:400;color:var(--muted)}
 .kv.leak{border-color:#fecaca;background:var(--bad-bg)}
@@ -54,10 +54,12 @@ td.num,th.num{text-align:right;white-space:nowrap;font-variant-numeric:tabular-n
 .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(520px,1fr));gap:14px}
 .chartcard{margin:0;background:var(--card);border:1px solid var(--line);border-radius:10px;padding:12px 14px 6px;box-shadow:0 1px 2px rgba(15,23,42,.04)}
 .chartcard.leak{border-color:#fecaca}
-figcaption{display:flex;align-items:baseline;gap:8px;flex-wrap:wrap;margin-bottom:4px}
-.ctitle{font-weight:620;word-break:break-all}
+figcaption{margin-bottom:2px}
+.chead{display:flex;align-items:baseline;gap:8px;min-width:0}
+.ctitle{font-weight:620;white-space:nowrap;overflow:hidden;text-overflow:ellipsis;min-width:0}
 .ckind{font-size:11px;text-transform:uppercase;letter-spacing:.05em;color:var(--muted)}
-.legend{margin-left:auto;display:flex;gap:12px;font-size:12.5px;color:#334155;align-items:center;flex-wrap:wrap}
+.legend{display:flex;gap:14px;font-size:12.5px;color:#475569;align-items:center;flex-wrap:wrap;min-height:22px}
+.legend .pill{margin-left:auto}
 .chart{width:100%;height:auto;display:block}
 .chart .gl{stroke:#eef2f7;stroke-width:1}
 .chart .axis{stroke:#cbd5e1;stroke-width:1}
