@@ -66,7 +66,9 @@ function historyOption(options, fnName = 'report') {
   if (h === true) h = {};
   if (h === null || typeof h !== 'object') throw typeError('LEAKGUARD_INVALID_ARG', `${fnName}(options): options.history must be a boolean or { maxSeries }`);
   const n = h.maxSeries === undefined ? 32 : h.maxSeries;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 128) throw rangeError('LEAKGUARD_INVALID_ARG', `${fnName}(options): maxSeries must be an integer between 1 and 128, got ${n}`);
+  const what = fnName === 'report' ? 'options.history.maxSeries' : 'options.maxSeries';
+  if (typeof n !== 'number') throw typeError('LEAKGUARD_INVALID_ARG', `${fnName}(options): ${what} must be a number, got ${n === null ? 'null' : typeof n}`);
+  if (!Number.isInteger(n) || n < 1 || n > 128) throw rangeError('LEAKGUARD_INVALID_ARG', `${fnName}(options): ${what} must be an integer between 1 and 128, got ${n}`);
   return n;
 }
 

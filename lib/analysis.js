@@ -18,9 +18,12 @@ const CODES = Object.freeze({
   invalid: 'LEAKGUARD_SNAPSHOT_INVALID',
 });
 
+const MAX_PATH = 4096; // PATH_MAX on Linux
+
 function toPath(value, name) {
   if (typeof value === 'string') {
     if (value.length === 0) throw new TypeError(`${name} must be a non-empty path`);
+    if (value.length > MAX_PATH) throw new RangeError(`${name} must be a path of at most ${MAX_PATH} characters (got ${value.length})`);
     if (value.includes('\0')) throw new TypeError(`${name} must not contain null bytes`);
     return value;
   }
@@ -35,10 +38,8 @@ function toPath(value, name) {
 function count(opts, key, fallback) {
   const v = opts[key];
   if (v === undefined) return fallback;
-  if (typeof v !== 'number' || !Number.isInteger(v)) {
-    throw new TypeError(`options.${key} must be an integer (got ${typeof v === 'number' ? v : typeof v})`);
-  }
-  if (v < 0 || v > MAX_COUNT) throw new RangeError(`options.${key} must be between 0 and ${MAX_COUNT} (got ${v})`);
+  if (typeof v !== 'number') throw new TypeError(`options.${key} must be an integer (got ${v === null ? 'null' : typeof v})`);
+  if (!Number.isInteger(v) || v < 0 || v > MAX_COUNT) throw new RangeError(`options.${key} must be an integer between 0 and ${MAX_COUNT} (got ${v})`);
   return v;
 }
 
@@ -48,7 +49,14 @@ function isAbortSignal(s) {
 
 function normalize(options, keys) {
   if (options === undefined || options === null) options = {};
-  if (typeof options !== 'object') throw new TypeError(`options must be an object (got ${typeof options})`);
+  if (typeof options !== 'object' || Array.isArray(options)) throw new TypeError(`options must be an object (got ${Array.isArray(options) ? 'an array' : typeof options})`);
+  for (const k of Object.keys(options)) {
+    if (!keys.includes(k) && k !== 'signal' && k !== 'onProgress') {
+      const err = new TypeError(`unknown option "${k}" (expected ${[...keys, 'signal', 'onProgress'].join(', ')})`);
+      err.code = 'LEAKGUARD_UNKNOWN_OPTION';
+      throw err;
+    }
+  }
   const out = {};
   for (const k of keys) out[k] = count(options, k, DEFAULTS[k]);
   if (options.signal !== undefined && !isAbortSignal(options.signal)) {

@@ -294,6 +294,9 @@ const WRITE_OPTIONS = ['report', 'title'];
  * `report({ history: true })`); `options.title`: the page title.
  */
 function writeReport(file, options, collect) {
+  if (typeof file === 'string' && file.length > 4096) {
+    throw rangeError('LEAKGUARD_INVALID_ARG', `leakguard.writeReport(path): path must be at most 4096 characters, got ${file.length}`);
+  }
   if (typeof file !== 'string' || file.length === 0 || file.includes('\0')) {
     throw typeError('LEAKGUARD_INVALID_ARG', `leakguard.writeReport(path): path must be a non-empty string, got ${file === null ? 'null' : typeof file === 'string' ? JSON.stringify(file) : typeof file}`);
   }

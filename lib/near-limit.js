@@ -793,8 +793,8 @@ function writeSnapshot(target) {
       err.code = 'LEAKGUARD_INVALID_OPTION';
       throw err;
     }
-    if (target.length === 0 || target.includes('\0') || target.endsWith('/') || target.endsWith('.gz')) {
-      const err = new RangeError(`leakguard.writeSnapshot: path must name an uncompressed file, got ${JSON.stringify(target)}`);
+    if (target.length === 0 || target.length > 4096 || target.includes('\0') || target.endsWith('/') || target.endsWith('.gz')) {
+      const err = new RangeError(`leakguard.writeSnapshot: path must name an uncompressed file (at most 4096 characters), got ${JSON.stringify(target.length > 80 ? `${target.slice(0, 80)}…` : target)}`);
       err.code = 'LEAKGUARD_INVALID_OPTION';
       throw err;
     }

@@ -59,6 +59,7 @@ const CHECKS = {
   dir(name, v) {
     if (typeof v !== 'string') throw invalid(TypeError, name, `must be a string path, got ${describe(v)}`);
     if (v.length === 0 || v.includes('\0')) throw invalid(RangeError, name, 'must be a non-empty path without NUL bytes');
+    if (v.length > 4096) throw invalid(RangeError, name, `must be a path of at most 4096 characters, got ${v.length}`);
     return v;
   },
   ratio: fraction,
