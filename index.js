@@ -18,6 +18,7 @@ function start(options) {
   const opts = normalizeStartOptions(options);
   if (monitor) return monitor;
   monitor = new Monitor(opts);
+  require('./lib/sites').setCaptureAll(opts.allStacks);
   monitor._start();
   return monitor;
 }
@@ -26,6 +27,7 @@ function start(options) {
 function stop() {
   if (!monitor) return false;
   monitor._stop();
+  require('./lib/sites').setCaptureAll(false);
   monitor = null;
   return true;
 }

@@ -27,7 +27,7 @@ let nextId = 1;
 const entries = new Map(); // id -> Entry
 const byEmitter = new WeakMap(); // emitter -> Entry
 const listenerSites = new WeakMap(); // listener fn -> { stack, weight }
-const sampler = new Sampler(200);
+const sampler = new Sampler(64);
 let droppedEmitters = 0;
 let tickNo = 0;
 let onRemoved = null; // (targets: string[]) => void, set by the monitor
@@ -93,6 +93,10 @@ function recordSite(listener, skipFn) {
   if (typeof listener !== 'function' && (listener === null || typeof listener !== 'object')) return;
   const weight = sampler.next();
   if (weight === 0) return;
+  recordSampled(listener, weight, skipFn);
+}
+
+function recordSampled(listener, weight, skipFn) {
   const stack = intern(captureSite(skipFn));
   if (!stack) return;
   const prev = listenerSites.get(listener);
@@ -144,9 +148,14 @@ function trackEmitter(emitter, options) {
     ownOriginal: false,
   };
   if (ee) {
+    // Hot path (every on/once/prepend on a tracked emitter): no closure or capture
+    // unless the sampler picks this listener.
     entry.hook = function leakguardNewListener(type, listener) {
-      entry.adds.set(type, (entry.adds.get(type) || 0) + 1);
-      guard('newListener hook', () => recordSite(listener, leakguardNewListener));
+      const adds = entry.adds;
+      adds.set(type, (adds.get(type) || 0) + 1);
+      if (typeof listener !== 'function' && (listener === null || typeof listener !== 'object')) return;
+      const weight = sampler.next();
+      if (weight !== 0) guard('newListener hook', () => recordSampled(listener, weight, leakguardNewListener));
     };
   } else {
     entry.wrapper = function addEventListener(type, listener, opts2) {

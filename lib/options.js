@@ -12,6 +12,7 @@ const DEFAULTS = Object.freeze({
   heapDiagnosis: false, // when a heap finding opens: two heap snapshots diffed in Rust (blocks ~1 s per 100 MB)
   forcedGc: true, // a confirming full GC (at most every 3 ticks) when memory rose and V8 ran no major GC
   sensitivity: 1, // threshold scale: < 1 more sensitive, > 1 more conservative
+  allStacks: false, // capture a creation stack for every listener, timer and stream (default: sampled, ~32 per tick per kind under steady load)
 });
 
 const NUMBERS = {

@@ -54,19 +54,47 @@ function captureSite(skipFn) {
   return formatFrames(frames);
 }
 
+// Per-file facts used for every frame (app, dependency or skipped; display path),
+// cached: a capture walks up to 24 frames, and path.relative() per frame was most of
+// the cost of a capture. Bounded; cleared when the working directory changes.
+const FILE_CACHE_MAX = 2000;
+const fileCache = new Map(); // file -> { skip, dep, display }
+let fileCacheCwd = null;
+const DEP_MARK = `${path.sep}node_modules${path.sep}`;
+
+function fileInfo(file) {
+  const cwd = process.cwd();
+  if (cwd !== fileCacheCwd) {
+    fileCache.clear();
+    fileCacheCwd = cwd;
+  }
+  let info = fileCache.get(file);
+  if (info === undefined) {
+    const skip = isInternal(file) || isOwn(file);
+    info = { skip, dep: !skip && file.includes(DEP_MARK), display: skip ? '' : displayPath(file) };
+    if (fileCache.size >= FILE_CACHE_MAX) fileCache.clear();
+    fileCache.set(file, info);
+  }
+  return info;
+}
+
 function formatFrames(frames) {
   if (!Array.isArray(frames)) return '';
   const app = [];
   const deps = [];
+  const maps = sourceMapsOn();
   for (const f of frames) {
     const file = f.getFileName && f.getFileName();
-    if (!file || isInternal(file) || isOwn(file)) continue;
-    let where = `${displayPath(file)}:${f.getLineNumber()}:${f.getColumnNumber()}`;
-    const mapped = mapSource(file, f.getLineNumber(), f.getColumnNumber());
-    if (mapped) where = mapped;
-    (file.includes(`${path.sep}node_modules${path.sep}`) ? deps : app).push(where);
+    if (!file) continue;
+    const info = fileInfo(file);
+    if (info.skip) continue;
+    const line = f.getLineNumber();
+    const column = f.getColumnNumber();
+    const where = (maps && mapSource(file, line, column)) || `${info.display}:${line}:${column}`;
+    (info.dep ? deps : app).push(where);
     if (app.length >= MAX_FRAMES) break;
   }
+  if (deps.length === 0) return app.length === 1 ? app[0] : app.join('\n');
   return app.concat(deps).slice(0, MAX_FRAMES).join('\n');
 }
 
@@ -77,8 +105,12 @@ try {
   findSourceMap = require('node:module').findSourceMap || null;
 } catch { /* not available */ }
 
+function sourceMapsOn() {
+  return findSourceMap !== null && process.execArgv.includes('--enable-source-maps');
+}
+
 function mapSource(file, line, column) {
-  if (!findSourceMap || !process.execArgv.includes('--enable-source-maps')) return null;
+  if (!sourceMapsOn()) return null;
   try {
     const map = findSourceMap(file);
     if (!map) return null;
@@ -90,10 +122,23 @@ function mapSource(file, line, column) {
   }
 }
 
-/** Lets a bounded number of stack captures through per tick, each weighted. */
+// start({ allStacks: true }): every Sampler lets every capture through (weight 1).
+let captureAll = false;
+function setCaptureAll(on) {
+  captureAll = on === true;
+}
+
+/**
+ * Lets a bounded number of stack captures through per tick, each weighted. A burst
+ * within a tick gets up to `budgetPerTick` captures before the rate halves; under
+ * steady load the rate is set for about `steadyPerTick` captures per tick (a capture
+ * costs ~10-30 µs, so at thousands of events per second the steady rate, not the
+ * burst budget, is what the app pays).
+ */
 class Sampler {
-  constructor(budgetPerTick) {
+  constructor(budgetPerTick = 64, steadyPerTick = Math.max(1, Math.floor(budgetPerTick / 2))) {
     this.budget = budgetPerTick;
+    this.steady = steadyPerTick;
     this.every = 1;
     this.skip = 0;
     this.events = 0;
@@ -103,23 +148,26 @@ class Sampler {
   /** 0: don't capture; otherwise the weight of this capture. */
   next() {
     this.events++;
+    if (captureAll) return 1;
     if (++this.skip < this.every) return 0;
     this.skip = 0;
-    // A burst within one tick: halve the rate each time the budget is spent.
+    // A burst within one tick: quarter the rate each time the budget is spent (a
+    // burst of E events costs about budget * log4(E / budget) captures).
     if (++this.captures >= this.budget) {
       this.captures = 0;
-      this.every *= 2;
-      return this.every / 2;
+      const weight = this.every;
+      this.every *= 4;
+      return weight;
     }
     return this.every;
   }
 
   /** Adapts the rate to the events seen since the last tick. */
   retune() {
-    this.every = Math.max(1, Math.ceil(this.events / this.budget));
+    this.every = Math.max(1, Math.ceil(this.events / this.steady));
     this.events = 0;
     this.captures = 0;
   }
 }
 
-module.exports = { captureSite, formatFrames, Sampler, displayPath, isOwn, isInternal, OWN_DIR };
+module.exports = { captureSite, formatFrames, Sampler, setCaptureAll, displayPath, isOwn, isInternal, OWN_DIR };

@@ -18,11 +18,10 @@ const { guard } = require('./debug');
 const { AgeTracker } = require('./age');
 
 const MAX_KINDS = 256;
-const kTracked = Symbol('leakguard.stream');
 const PATCH = Symbol.for('leakguard.streams.patched');
 
 const kinds = new Map(); // target -> { open, abandoned, opened, sites: SiteTable }
-const sampler = new Sampler(200);
+const sampler = new Sampler(64);
 let droppedStreams = 0;
 let generation = 0;
 
@@ -46,9 +45,20 @@ function kindOf(target) {
   return k;
 }
 
+// Tracked streams -> their record (a WeakMap: cheaper than a property on the stream,
+// and invisible to it). One shared 'close' listener, no closure per stream.
+const trackedStreams = new WeakMap();
+function onTrackedClose() {
+  const rec = trackedStreams.get(this);
+  if (rec !== undefined) settle(rec);
+}
+
 function settle(rec) {
   if (rec.closed) return;
   rec.closed = true;
+  // A closed stream needs no finalizer: unregistering now is cheaper than one cleanup
+  // callback per collected stream later (bench/overhead).
+  registry.unregister(rec);
   if (rec.gen !== generation) return;
   const k = kinds.get(rec.target);
   if (!k) return;
@@ -67,7 +77,7 @@ function isFdBacked(stream) {
 }
 
 function register(stream, target, skipFn) {
-  if (stream[kTracked]) return;
+  if (trackedStreams.has(stream)) return;
   if (stream.destroyed || stream.closed) return;
   const k = kindOf(target);
   if (!k) {
@@ -87,9 +97,9 @@ function register(stream, target, skipFn) {
   k.open++;
   k.opened++;
   rec.born = k.ages.born();
-  Object.defineProperty(stream, kTracked, { value: rec, configurable: true });
-  stream.once('close', () => settle(rec));
-  registry.register(stream, rec);
+  trackedStreams.set(stream, rec);
+  stream.once('close', onTrackedClose);
+  registry.register(stream, rec, rec);
 }
 
 function validateName(options) {
@@ -129,10 +139,17 @@ function install() {
     const desc = Object.getOwnPropertyDescriptor(mod, name);
     const original = desc && desc.value;
     if (typeof original !== 'function' || !desc.configurable) return;
+    const where = `${name} hook`;
     const wrapped = {
       [name](...args) {
         const s = original.apply(this, args);
-        guard(`${name} hook`, () => register(s, (s && s.constructor && s.constructor.name) || name, wrapped));
+        try {
+          register(s, (s && s.constructor && s.constructor.name) || name, wrapped);
+        } catch (err) {
+          guard(where, () => {
+            throw err;
+          });
+        }
         return s;
       },
     }[name];

@@ -19,9 +19,16 @@ const live = { Timeout: 0, Immediate: 0 };
 const created = { Timeout: 0, Immediate: 0 };
 const lastCreated = { Timeout: 0, Immediate: 0 };
 const tables = { Timeout: new SiteTable(), Immediate: new SiteTable() };
-const sampler = new Sampler(200);
+const sampler = new Sampler(64);
 let installed = null;
 let generation = 0;
+
+// A hook threw: count and log it the way guard() does, never rethrow into the app.
+function hookFailed(where, err) {
+  guard(where, () => {
+    throw err;
+  });
+}
 
 // State: { type, site (site record or null), weight, done }
 function begin(timer, type, skipFn) {
@@ -75,19 +82,29 @@ function install() {
   const timeoutProto = Object.getPrototypeOf(probe);
   const origClose = timeoutProto.close;
 
+  // Hot paths (every timer created and cleared): try/catch instead of a guard()
+  // closure per call; hook errors are still counted and logged through guard().
   const setTimeout = function setTimeout(callback, delay, ...args) {
     if (typeof callback !== 'function') return orig.setTimeout(callback, delay, ...args);
     const fire = function () {
       settle(this);
       return callback.apply(this, arguments);
     };
-    const t = orig.setTimeout(fire, delay, ...args);
-    guard('setTimeout hook', () => begin(t, 'Timeout', setTimeout));
+    const t = args.length === 0 ? orig.setTimeout(fire, delay) : orig.setTimeout(fire, delay, ...args);
+    try {
+      begin(t, 'Timeout', setTimeout);
+    } catch (err) {
+      hookFailed('setTimeout hook', err);
+    }
     return t;
   };
   const setInterval = function setInterval(callback, delay, ...args) {
     const t = orig.setInterval(callback, delay, ...args);
-    guard('setInterval hook', () => begin(t, 'Timeout', setInterval));
+    try {
+      begin(t, 'Timeout', setInterval);
+    } catch (err) {
+      hookFailed('setInterval hook', err);
+    }
     return t;
   };
   const setImmediate = function setImmediate(callback, ...args) {
@@ -96,21 +113,38 @@ function install() {
       settle(this);
       return callback.apply(this, arguments);
     };
-    const t = orig.setImmediate(run, ...args);
-    guard('setImmediate hook', () => begin(t, 'Immediate', setImmediate));
+    const t = args.length === 0 ? orig.setImmediate(run) : orig.setImmediate(run, ...args);
+    try {
+      begin(t, 'Immediate', setImmediate);
+    } catch (err) {
+      hookFailed('setImmediate hook', err);
+    }
     return t;
   };
-  const makeClear = (name, fn) => ({
-    [name](timer) {
-      if (timer !== null && typeof timer === 'object') guard(`${name} hook`, () => settle(timer));
-      return fn(timer);
-    },
-  })[name];
+  const makeClear = (name, fn) => {
+    const where = `${name} hook`;
+    return ({
+      [name](timer) {
+        if (timer !== null && typeof timer === 'object') {
+          try {
+            settle(timer);
+          } catch (err) {
+            hookFailed(where, err);
+          }
+        }
+        return fn(timer);
+      },
+    })[name];
+  };
   const clearTimeout = makeClear('clearTimeout', orig.clearTimeout);
   const clearInterval = makeClear('clearInterval', orig.clearInterval);
   const clearImmediate = makeClear('clearImmediate', orig.clearImmediate);
   const close = function close() {
-    guard('Timeout#close hook', () => settle(this));
+    try {
+      settle(this);
+    } catch (err) {
+      hookFailed('Timeout#close hook', err);
+    }
     return origClose.call(this);
   };
 

@@ -1,0 +1,111 @@
+'use strict';
+// The service measured by bench/overhead/run.js, one config per process:
+//   node server.js <off|default|all|memwatch|asynchooks>
+// Per request it does what a typical handler does: adds a listener to a shared (tracked)
+// emitter and removes it when the response ends, arms a request timeout and clears it,
+// builds a JSON body (allocation) and pipes it through gzip into the response.
+// It listens on 127.0.0.1:0 and reports its port over IPC; on {cmd: 'stats'} it answers
+// with its memory and, for leakguard configs, what leakguard reports about itself.
+const http = require('node:http');
+const zlib = require('node:zlib');
+const { Readable } = require('node:stream');
+const { EventEmitter } = require('node:events');
+
+const config = process.argv[2] || 'off';
+let leakguard = null;
+let peer = null;
+
+const bus = new EventEmitter(); // app-wide config/shutdown notifications
+bus.setMaxListeners(0);
+
+switch (config) {
+  case 'off':
+    break;
+  case 'default':
+    leakguard = require('../..');
+    leakguard.start();
+    break;
+  case 'all':
+    // Every option on, a stack for every site.
+    leakguard = require('../..');
+    leakguard.start({ timers: true, streams: true, handles: true, heapSites: true, heapDiagnosis: true, forcedGc: true, allStacks: true });
+    break;
+  case 'memwatch': {
+    // As its README suggests: listen for post-GC stats and leak events.
+    const memwatch = require('@airbnb/node-memwatch');
+    peer = { stats: 0, leaks: 0, last: null };
+    memwatch.on('stats', (s) => { peer.stats++; peer.last = s.used_heap_size; });
+    memwatch.on('leak', () => { peer.leaks++; });
+    break;
+  }
+  case 'asynchooks':
+    peer = require('./async-hooks-tracker').start();
+    break;
+  default:
+    console.error(`unknown config ${config}`);
+    process.exit(2);
+}
+if (leakguard) leakguard.trackEmitter(bus, { name: 'bus' });
+
+const NAMES = ['alpha', 'beta', 'gamma', 'delta', 'epsilon'];
+function buildBody(url) {
+  const items = [];
+  for (let i = 0; i < 24; i++) {
+    items.push({ id: i, name: `${NAMES[i % NAMES.length]}-${i}`, path: url, tags: [NAMES[(i + 1) % 5], NAMES[(i + 2) % 5]], score: i * 1.5 });
+  }
+  return JSON.stringify({ ok: true, at: Date.now(), items });
+}
+
+function onTimeout(res) {
+  if (!res.headersSent) res.statusCode = 503;
+  res.destroy();
+}
+
+let served = 0;
+const server = http.createServer((req, res) => {
+  served++;
+  const onReload = (settings) => res.setHeader('x-settings', String(settings));
+  bus.on('reload', onReload);
+  const timeout = setTimeout(onTimeout, 30000, res);
+  res.on('close', () => {
+    clearTimeout(timeout);
+    bus.removeListener('reload', onReload);
+  });
+  res.setHeader('content-type', 'application/json');
+  res.setHeader('content-encoding', 'gzip');
+  Readable.from([buildBody(req.url)]).pipe(zlib.createGzip({ level: 1 })).pipe(res);
+});
+server.keepAliveTimeout = 60000;
+
+function stats() {
+  const m = process.memoryUsage();
+  const cpu = process.cpuUsage();
+  const out = { config, served, cpuUs: cpu.user + cpu.system, rss: m.rss, heapUsed: m.heapUsed, external: m.external };
+  if (leakguard) {
+    const r = leakguard.report();
+    const lg = r.leakguard || {};
+    out.leakguard = {
+      self: r.self, // present when the report says what leakguard holds itself
+      detectorBytes: lg.detector && lg.detector.approxBytes,
+      series: lg.detector && lg.detector.series,
+      ticks: lg.ticks,
+      lastTickMs: lg.lastTickMs,
+      forcedGcs: lg.forcedGcs,
+      forcedGcMs: lg.forcedGcMs,
+      heapSampling: lg.heapSampling,
+      hookErrors: lg.hookErrors,
+      findings: (r.findings || []).length,
+    };
+  }
+  if (peer) out.peer = typeof peer.stats === 'function' ? peer.stats() : { ...peer };
+  return out;
+}
+
+process.on('message', (msg) => {
+  if (msg && msg.cmd === 'stats') process.send({ type: 'stats', stats: stats() });
+  if (msg && msg.cmd === 'exit') server.close(() => process.exit(0)) && server.closeAllConnections();
+});
+
+server.listen(0, '127.0.0.1', () => {
+  process.send({ type: 'ready', port: server.address().port });
+});
