@@ -1,4 +1,6 @@
 'use strict';
+const { debug } = require('./debug');
+const { holderSites } = require('./holder-sites');
 // Leak assertions for tests (issue 6), framework-agnostic: assertNoLeak(fn, options)
 // and assertCollected(factory, options) throw a LeakError with `.findings`.
 // jest.js wraps them as the matchers toLeak() and toBeCollected().
@@ -652,6 +654,7 @@ async function heapPhase(fn, opts) {
   const perRound = Math.max(1, Math.floor(opts.iterations / rounds));
   const first = await measureRounds(fn, rounds, perRound);
   const v1 = first.map((vals) => verdict(vals, perRound, opts.minBytesPerCall));
+  debug('heap rounds %j verdicts %j', first, v1);
   if (!v1.some((v) => v.rising)) return [];
   // Confirm with a second series: warm-up steps and one-off growth do not repeat.
   const second = await measureRounds(fn, rounds, perRound);
@@ -721,8 +724,9 @@ function snapshotDiffer() {
     take() {
       files.push(v8.writeHeapSnapshot(path.join(dir, `${files.length}.heapsnapshot`)));
     },
+    /** Diff of the last two snapshots taken. */
     diff() {
-      return analysis.diffSnapshotsSync(files[0], files[1], { top: 30, paths: 8 });
+      return analysis.diffSnapshotsSync(files[files.length - 2], files[files.length - 1], { top: 30, paths: 8 });
     },
     dispose() {
       try { fs.rmSync(dir, { recursive: true, force: true }); } catch { /* left behind */ }
@@ -741,11 +745,13 @@ function growingClasses(diff, calls) {
   const out = [];
   let retainerPath = null;
   let fallbackPath = null;
+  const holderPaths = []; // full paths of the growing classes, for the holder's line
   for (const c of diff.classes) {
     if (c.countDelta <= 0 || c.sizeDelta <= 0) continue;
     const internal = c.name.startsWith('(') || c.name.startsWith('system /');
     const p = c.representative && c.representative.retainerPath;
     if (p && c.countDelta >= calls * 0.5 && !p.includes('(compiled code)') && !p.includes('(Module)')) {
+      holderPaths.push({ retainerPath: p, sizeDelta: c.sizeDelta });
       if (!internal && !retainerPath) retainerPath = shortPath(p);
       if (internal && !fallbackPath) fallbackPath = shortPath(p);
     }
@@ -754,7 +760,7 @@ function growingClasses(diff, calls) {
     }
   }
   out.sort((a, b) => b.perCall - a.perCall);
-  return { constructors: out.slice(0, 4), retainerPath: retainerPath || fallbackPath };
+  return { constructors: out.slice(0, 4), retainerPath: retainerPath || fallbackPath, holderPaths };
 }
 
 async function explain(fn, findings, calls) {
@@ -763,14 +769,16 @@ async function explain(fn, findings, calls) {
   let session = null;
   const snaps = snapshotDiffer();
   try {
-    forceGc();
-    if (snaps) snaps.take();
     if (inspector) {
       session = new inspector.Session();
       session.connect();
       post(session, 'HeapProfiler.enable');
       post(session, 'HeapProfiler.startSampling', { samplingInterval: 256 });
     }
+    // The first snapshot comes after the profiler is set up: what setting it up
+    // allocates must not count as the function's growth.
+    forceGc();
+    if (snaps) snaps.take();
     for (let i = 0; i < calls; i++) await fn();
     forceGc();
     if (session) {
@@ -785,11 +793,19 @@ async function explain(fn, findings, calls) {
     }
     if (snaps) {
       snaps.take();
-      const g = growingClasses(snaps.diff(), calls);
+      const diff = snaps.diff();
+      debug('heap diff classes %j', diff.classes.slice(0, 8).map((c) => [c.name, c.countDelta, c.sizeDelta, c.representative && c.representative.retainerPath]));
+      const g = growingClasses(diff, calls);
+      // The calls that grow the collection the retainer paths run through
+      // (`cache.set(` in the files of the allocating functions): the exact line.
+      const grownAt = holderSites({ classes: g.holderPaths }, (findings.find((f) => f.kind === 'heap') || { sites: [] }).sites.map((x) => ({ stack: x.site })));
       for (const f of findings) {
         if (f.kind !== 'heap') continue;
         f.constructors = g.constructors;
         if (g.retainerPath) f.retainerPath = g.retainerPath;
+        if (grownAt.length) {
+          f.sites = [...grownAt.slice(0, 2).map((h) => ({ site: h.stack, holder: h.holder, bytesPerCall: Math.round(h.count / calls), count: Math.round(h.count / calls) })), ...f.sites];
+        }
       }
     }
   } catch { /* explanation is best effort */ } finally {
@@ -826,6 +842,10 @@ function formatFindings(findings) {
     }
     if (f.retainerPath) lines.push(`  retained by: ${f.retainerPath}`);
     for (const s of f.sites) {
+      if (s.holder) {
+        lines.push(`  grown by ${s.site} (adds to ${s.holder}, ~${formatBytes(s.bytesPerCall)}/call)`);
+        continue;
+      }
       const n = f.kind === 'heap' ? ` (~${formatBytes(s.bytesPerCall)}/call)` : f.kind === 'external' ? '' : ` (${s.count}×)`;
       // Not "at ...": jest would take the line for a stack frame and move it.
       lines.push(`  ${f.kind === 'heap' || f.kind === 'external' ? 'allocated by' : 'from'} ${s.site.replace(/\n/g, ' ← ')}${n}`);

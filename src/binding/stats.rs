@@ -22,6 +22,9 @@ pub struct TrendTest {
     pub noise: f64,
     /// The newest points set a high above every earlier point.
     pub new_high: bool,
+    /// Points left out as transient upward spikes (the statistics above are computed
+    /// on the rest; at most a quarter of the points).
+    pub spikes: u32,
 }
 
 /// Mann-Kendall + Theil-Sen on `values` (one per round, in order; finite numbers).
@@ -39,5 +42,6 @@ pub fn trend_test(values: Vec<f64>) -> napi::Result<TrendTest> {
         recent_slope: t.recent_slope,
         noise: t.noise,
         new_high: t.new_high,
+        spikes: t.spikes as u32,
     })
 }
