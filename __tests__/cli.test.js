@@ -124,6 +124,17 @@ test('run: a healthy app exits 0; --json keeps stdout for the summary', () => {
   expect(text.stdout).toContain('leakguard: no leak found.');
 });
 
+test('run monitors every Node process CMD starts and reports the leaking one', () => {
+  const wrapper = `require('node:child_process').execFileSync(process.execPath, [${JSON.stringify(APP)}], { stdio: 'inherit' })`;
+  const r = cli(['run', ...FAST, '--json', '--', process.execPath, '-e', wrapper], { env: { LEAKGUARD_RUN_MS: '3000' } });
+  expect(r.status).toBe(3);
+  const out = JSON.parse(r.stdout);
+  expect(out.findings.map((f) => f.target)).toContain('Timeout');
+  expect(out.otherProcesses).toHaveLength(1);
+  expect(out.otherProcesses[0]).toMatchObject({ argv: ['-e', wrapper], findings: [] });
+  expect(out.pid).not.toBe(out.otherProcesses[0].pid);
+});
+
 test("run passes the app's exit code and signal through (no leak found)", () => {
   const code = cli(['run', '--log', 'off', '--', process.execPath, '-e', 'process.exitCode = 7']);
   expect(code.status).toBe(7);

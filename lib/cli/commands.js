@@ -56,7 +56,7 @@ function nodeOptionPath(p) {
 }
 
 /** The child's environment: LEAKGUARD_* settings and the two preloads in NODE_OPTIONS. */
-function childEnv(values, reportFile, usage) {
+function childEnv(values, dir, usage) {
   const env = { ...process.env };
   const set = (name, v) => {
     if (v !== undefined) env[name] = String(v);
@@ -74,9 +74,33 @@ function childEnv(values, reportFile, usage) {
   } catch (err) {
     usage(err.message);
   }
-  env._LEAKGUARD_RUN_REPORT = reportFile;
+  env._LEAKGUARD_RUN_DIR = dir;
   env.NODE_OPTIONS = `${env.NODE_OPTIONS ? `${env.NODE_OPTIONS} ` : ''}-r ${nodeOptionPath(REGISTER)} -r ${nodeOptionPath(PRELOAD)}`;
   return env;
+}
+
+// The reports the preload saved, one per Node process CMD started.
+function readRunReports(dir) {
+  const out = [];
+  for (const name of fs.readdirSync(dir)) {
+    if (!/^report-\d+\.json$/.test(name)) continue;
+    try {
+      const r = JSON.parse(fs.readFileSync(path.join(dir, name), 'utf8'));
+      if (r && r.report && Array.isArray(r.report.findings)) out.push(r);
+    } catch {
+      /* a process killed while writing: its temporary file is not a report-*.json */
+    }
+  }
+  return out;
+}
+
+function ticks(p) {
+  return (p.report.leakguard && p.report.leakguard.ticks) || 0;
+}
+
+function clipArgv(argv) {
+  const s = (Array.isArray(argv) ? argv : []).map((a) => path.basename(String(a)) === String(a) ? a : path.relative(process.cwd(), String(a)) || a).join(' ');
+  return s.length > 80 ? `${s.slice(0, 79)}…` : s;
 }
 
 /** `leakguard run [options] -- CMD ARGS...`. Resolves to the exit code. */
@@ -87,9 +111,8 @@ async function run(command, values, EXIT, usage) {
   }
   if (!fs.existsSync(REGISTER)) throw new Error(`leakguard/register not found at ${REGISTER}`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakguard-run-'));
-  const reportFile = path.join(dir, 'report.json');
   try {
-    const env = childEnv(values, reportFile, usage);
+    const env = childEnv(values, dir, usage);
     const stdio = values.json ? ['inherit', process.stderr, 'inherit'] : 'inherit';
     const child = spawn(command[0], command.slice(1), { stdio, env });
     const forward = (sig) => () => {
@@ -104,13 +127,13 @@ async function run(command, values, EXIT, usage) {
     for (const [sig, h] of handlers) process.removeListener(sig, h);
     if (error) throw new Error(`cannot start ${command[0]}: ${error.code === 'ENOENT' ? 'command not found' : error.message}`);
     const appStatus = signal ? 128 + (os.constants.signals[signal] || 0) : code;
-    let report = null;
-    try {
-      report = JSON.parse(fs.readFileSync(reportFile, 'utf8'));
-    } catch {
-      report = null;
-    }
-    const out = { app: { command, exitCode: code, signal }, report: report ? 'ok' : 'missing', findings: report ? report.findings : [], html: null, saved: null };
+    const processes = readRunReports(dir);
+    // The process to report on: the one with the most findings, then the longest monitored
+    // (CMD may be a wrapper such as npm: every Node process it starts is monitored).
+    const main = processes.slice().sort((x, y) => y.report.findings.length - x.report.findings.length || ticks(y) - ticks(x))[0];
+    const report = main ? main.report : null;
+    const others = processes.filter((p) => p !== main).map((p) => ({ pid: p.pid, argv: p.argv, findings: p.report.findings }));
+    const out = { app: { command, exitCode: code, signal }, report: report ? 'ok' : 'missing', pid: main ? main.pid : null, findings: report ? report.findings : [], otherProcesses: others, html: null, saved: null };
     if (report && values.save) {
       out.saved = path.resolve(values.save);
       writeFileAtomic(out.saved, JSON.stringify(report));
@@ -129,13 +152,17 @@ async function run(command, values, EXIT, usage) {
       } else if (report.running === false) {
         lines.push('leakguard: the monitor did not run in this app (see its log line above).');
       } else {
+        if (processes.length > 1) lines.push(`leakguard: ${processes.length} Node processes monitored; findings of pid ${main.pid} (${clipArgv(main.argv)}):`, '');
         lines.push(...summaryLines(report));
+        for (const o of others) {
+          lines.push(`also monitored: pid ${o.pid} (${clipArgv(o.argv)}): ${o.findings.length ? `${o.findings.length} finding(s): ${o.findings.map((f) => `${f.kind} ${f.target}`).join(', ')}` : 'no leak found'}`);
+        }
       }
       if (out.saved) lines.push(`report JSON: ${out.saved}`);
       if (out.html) lines.push(`HTML report: ${out.html}`);
       process.stdout.write(`${lines.join('\n')}\n`);
     }
-    if (report && report.findings.length > 0) return EXIT.LEAK;
+    if (processes.some((p) => p.report.findings.length > 0)) return EXIT.LEAK;
     if (!report && appStatus === 0) return EXIT.ERROR;
     return appStatus;
   } finally {
