@@ -59,7 +59,7 @@ function makeProgress({ quiet, force, stream = process.stderr }) {
         },
         cliProgress.Presets.shades_classic,
       );
-      bar.start(100, 0, { stage: label.padEnd(14), elapsed: '0.0' });
+      bar.start(100, Math.round(Math.min(1, Math.max(0, fraction)) * 100), { stage: label.padEnd(14), elapsed: ((Date.now() - t0) / 1000).toFixed(1) });
     }
     if (bar) bar.update(Math.round(Math.min(1, Math.max(0, fraction)) * 100), { stage: label.padEnd(14), elapsed: ((Date.now() - t0) / 1000).toFixed(1) });
   };
