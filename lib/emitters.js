@@ -27,7 +27,7 @@ let nextId = 1;
 const entries = new Map(); // id -> Entry
 const byEmitter = new WeakMap(); // emitter -> Entry
 const listenerSites = new WeakMap(); // listener fn -> { stack, weight }
-const sampler = new Sampler(64);
+const sampler = new Sampler(32);
 let droppedEmitters = 0;
 let tickNo = 0;
 let onRemoved = null; // (targets: string[]) => void, set by the monitor
@@ -375,6 +375,7 @@ module.exports = {
   trackedSummary,
   setOnRemoved,
   stats: () => ({ trackedEmitters: entries.size, droppedEmitters }),
+  MAX_EMITTERS,
   _entries: entries,
   kEntry,
 };

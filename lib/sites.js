@@ -37,7 +37,10 @@ function structured(_err, callSites) {
  * frames `file:line:column`, newline-separated, project frames before node_modules
  * ones; leakguard's own and Node's internal frames removed. '' when none remain.
  */
+let captures = 0; // stack captures so far (bench/overhead reads it)
+
 function captureSite(skipFn) {
+  captures++;
   const holder = {};
   const prevLimit = Error.stackTraceLimit;
   const prevPrepare = Error.prepareStackTrace;
@@ -62,12 +65,15 @@ const fileCache = new Map(); // file -> { skip, dep, display }
 let fileCacheCwd = null;
 const DEP_MARK = `${path.sep}node_modules${path.sep}`;
 
-function fileInfo(file) {
+function checkCwd() {
   const cwd = process.cwd();
   if (cwd !== fileCacheCwd) {
     fileCache.clear();
     fileCacheCwd = cwd;
   }
+}
+
+function fileInfo(file) {
   let info = fileCache.get(file);
   if (info === undefined) {
     const skip = isInternal(file) || isOwn(file);
@@ -83,6 +89,7 @@ function formatFrames(frames) {
   const app = [];
   const deps = [];
   const maps = sourceMapsOn();
+  checkCwd();
   for (const f of frames) {
     const file = f.getFileName && f.getFileName();
     if (!file) continue;
@@ -136,7 +143,7 @@ function setCaptureAll(on) {
  * burst budget, is what the app pays).
  */
 class Sampler {
-  constructor(budgetPerTick = 64, steadyPerTick = Math.max(1, Math.floor(budgetPerTick / 2))) {
+  constructor(budgetPerTick = 32, steadyPerTick = Math.max(1, Math.floor(budgetPerTick / 2))) {
     this.budget = budgetPerTick;
     this.steady = steadyPerTick;
     this.every = 1;
@@ -170,4 +177,4 @@ class Sampler {
   }
 }
 
-module.exports = { captureSite, formatFrames, Sampler, setCaptureAll, displayPath, isOwn, isInternal, OWN_DIR };
+module.exports = { captureSite, formatFrames, Sampler, setCaptureAll, captureCount: () => captures, displayPath, isOwn, isInternal, OWN_DIR };

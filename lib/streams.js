@@ -21,7 +21,7 @@ const MAX_KINDS = 256;
 const PATCH = Symbol.for('leakguard.streams.patched');
 
 const kinds = new Map(); // target -> { open, abandoned, opened, sites: SiteTable }
-const sampler = new Sampler(64);
+const sampler = new Sampler(32);
 let droppedStreams = 0;
 let generation = 0;
 
@@ -72,8 +72,17 @@ function isStream(x) {
     (typeof x.pipe === 'function' || typeof x.write === 'function') && typeof x.destroy === 'function';
 }
 
+// Cached per prototype: instanceof walks the whole prototype chain three times, and
+// every stream of one class shares its answer.
+const fdBackedByProto = new WeakMap();
 function isFdBacked(stream) {
-  return stream instanceof fs.ReadStream || stream instanceof fs.WriteStream || stream instanceof net.Socket;
+  const proto = Object.getPrototypeOf(stream);
+  let fd = proto === null ? undefined : fdBackedByProto.get(proto);
+  if (fd === undefined) {
+    fd = stream instanceof fs.ReadStream || stream instanceof fs.WriteStream || stream instanceof net.Socket;
+    if (proto !== null) fdBackedByProto.set(proto, fd);
+  }
+  return fd;
 }
 
 function register(stream, target, skipFn) {
@@ -201,4 +210,4 @@ function summary() {
   return out;
 }
 
-module.exports = { trackStream, install, uninstall, reset, collect, summary, stats: () => ({ streamKinds: kinds.size, droppedStreams }) };
+module.exports = { trackStream, install, uninstall, reset, collect, summary, stats: () => ({ streamKinds: kinds.size, droppedStreams }), MAX_KINDS };

@@ -19,7 +19,7 @@ const live = { Timeout: 0, Immediate: 0 };
 const created = { Timeout: 0, Immediate: 0 };
 const lastCreated = { Timeout: 0, Immediate: 0 };
 const tables = { Timeout: new SiteTable(), Immediate: new SiteTable() };
-const sampler = new Sampler(64);
+const sampler = new Sampler(32);
 let installed = null;
 let generation = 0;
 

@@ -130,14 +130,18 @@ async function round(configs, r) {
     for (const c of configs) {
       const a = acc[c];
       a.latencies.sort((x, y) => x - y);
+      const after = await ask(servers[c].child, 'stats');
       out[c] = {
         config: c,
         rps: a.latencies.length / a.seconds,
+        // Server CPU time (user + system) per request over the measured slices; the
+        // idle time between slices (ticks only) is included.
+        cpuUsPerReq: (after.cpuUs - a.before.cpuUs) / (after.served - a.before.served),
         p50: percentile(a.latencies, 0.5),
         p99: percentile(a.latencies, 0.99),
         errors: a.errors,
         before: a.before,
-        after: await ask(servers[c].child, 'stats'),
+        after,
       };
     }
   } finally {
@@ -169,7 +173,7 @@ async function main() {
     const res = await round(configs, r);
     for (const c of configs) {
       const m = res[c];
-      console.error(`round ${r + 1}/${ROUNDS} ${c}: ${m.rps.toFixed(0)} req/s, p50 ${m.p50.toFixed(2)} ms, p99 ${m.p99.toFixed(2)} ms, rss ${mib(m.after.rss)} MiB${m.errors ? `, ${m.errors} errors` : ''}`);
+      console.error(`round ${r + 1}/${ROUNDS} ${c}: ${m.rps.toFixed(0)} req/s, ${m.cpuUsPerReq.toFixed(0)} µs CPU/req, p50 ${m.p50.toFixed(2)} ms, p99 ${m.p99.toFixed(2)} ms, rss ${mib(m.after.rss)} MiB${m.errors ? `, ${m.errors} errors` : ''}`);
     }
     rounds.push(res);
   }
@@ -180,17 +184,19 @@ async function main() {
   lines.push(`Node ${process.version}, ${cpu.length}× ${cpu[0] ? cpu[0].model.trim() : 'cpu'}, ${ROUNDS} rounds × ${configs.length} configs (servers fresh each round), ` +
     `each config ${WARMUP} s warm-up + ${DURATION} s measured in ${SLICES} slices alternating with the other configs, autocannon ${CONNECTIONS} connections on 127.0.0.1; ${minutes} min in all. ` +
     'Ratios are per round against that round\'s "off" run; median (range).\n');
-  lines.push('| config | req/s (median) | throughput vs off | p99 ms (median) | p99 vs off | RSS after, MiB | heap used after, MiB |');
-  lines.push('|---|---|---|---|---|---|---|');
+  lines.push('| config | req/s (median) | throughput vs off | p99 ms (median) | p99 vs off | server CPU µs/request | CPU vs off | RSS after, MiB | heap used after, MiB |');
+  lines.push('|---|---|---|---|---|---|---|---|---|');
   for (const c of configs) {
     const rps = rounds.map((r) => r[c].rps);
     const p99 = rounds.map((r) => r[c].p99);
     const rpsRatio = rounds.map((r) => r[c].rps / r.off.rps);
     const p99Ratio = rounds.map((r) => r[c].p99 / r.off.p99);
+    const cpu = rounds.map((r) => r[c].cpuUsPerReq);
+    const cpuRatio = rounds.map((r) => r[c].cpuUsPerReq / r.off.cpuUsPerReq);
     const rss = rounds.map((r) => r[c].after.rss);
     const heap = rounds.map((r) => r[c].after.heapUsed);
     const ratioCell = (xs) => (c === 'off' ? '1 (baseline)' : `${median(xs).toFixed(3)} (${Math.min(...xs).toFixed(3)}–${Math.max(...xs).toFixed(3)}), ${pct(median(xs))}`);
-    lines.push(`| ${LABELS[c]} | ${median(rps).toFixed(0)} | ${ratioCell(rpsRatio)} | ${median(p99).toFixed(2)} | ${ratioCell(p99Ratio)} | ${mib(median(rss))} | ${mib(median(heap))} |`);
+    lines.push(`| ${LABELS[c]} | ${median(rps).toFixed(0)} | ${ratioCell(rpsRatio)} | ${median(p99).toFixed(2)} | ${ratioCell(p99Ratio)} | ${median(cpu).toFixed(0)} | ${ratioCell(cpuRatio)} | ${mib(median(rss))} | ${mib(median(heap))} |`);
   }
   const lgConfigs = configs.filter((c) => c === 'default' || c === 'all');
   if (lgConfigs.length) {

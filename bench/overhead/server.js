@@ -86,6 +86,7 @@ function stats() {
     const lg = r.leakguard || {};
     out.leakguard = {
       self: r.self, // present when the report says what leakguard holds itself
+      stackCaptures: require('../../lib/sites').captureCount(),
       detectorBytes: lg.detector && lg.detector.approxBytes,
       series: lg.detector && lg.detector.series,
       ticks: lg.ticks,
