@@ -50,15 +50,16 @@ function kindOf(target) {
 const trackedStreams = new WeakMap();
 function onTrackedClose() {
   const rec = trackedStreams.get(this);
-  if (rec !== undefined) settle(rec);
+  if (rec === undefined) return;
+  // A closed stream needs no finalizer: unregistering now is cheaper than one cleanup
+  // callback per collected stream later.
+  registry.unregister(this);
+  settle(rec);
 }
 
 function settle(rec) {
   if (rec.closed) return;
   rec.closed = true;
-  // A closed stream needs no finalizer: unregistering now is cheaper than one cleanup
-  // callback per collected stream later (bench/overhead).
-  registry.unregister(rec);
   if (rec.gen !== generation) return;
   const k = kinds.get(rec.target);
   if (!k) return;
@@ -108,7 +109,9 @@ function register(stream, target, skipFn) {
   rec.born = k.ages.born();
   trackedStreams.set(stream, rec);
   stream.once('close', onTrackedClose);
-  registry.register(stream, rec, rec);
+  // The stream is its own unregister token (tokens are held weakly; it already has an
+  // identity hash from the WeakMap, so this adds no second hash).
+  registry.register(stream, rec, stream);
 }
 
 function validateName(options) {
