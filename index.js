@@ -104,10 +104,10 @@ module.exports = {
   untrackEmitter: emitters.untrackEmitter,
   trackStream: streams.trackStream,
   diagnoseHeap,
-};
-
   history,
   writeReport,
+};
+
 // Snapshot analysis and near-limit snapshots live in their own modules.
 Object.assign(module.exports, require('./lib/analysis'), require('./lib/near-limit'));
 Object.assign(module.exports, require('./lib/assert'));
