@@ -169,9 +169,13 @@ class Sampler {
     return this.every;
   }
 
-  /** Adapts the rate to the events seen since the last tick. */
+  /**
+   * Adapts the rate to the events seen since the last tick. A tick without events
+   * keeps the rate: an idle spell says nothing about the next burst (traffic that
+   * pauses and resumes would otherwise pay a full burst budget on every resume).
+   */
   retune() {
-    this.every = Math.max(1, Math.ceil(this.events / this.steady));
+    if (this.events > 0) this.every = Math.max(1, Math.ceil(this.events / this.steady));
     this.events = 0;
     this.captures = 0;
   }

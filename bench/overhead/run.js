@@ -6,7 +6,7 @@
 // slice and round) so that noise from other jobs on the machine hits every config
 // alike; the table gives medians of the per-round ratios to "off" and their range.
 //
-//   npm run bench:overhead [-- --rounds 6 --duration 10 --slices 5 --warmup 3 --connections 10]
+//   npm run bench:overhead [-- --rounds 7 --duration 10 --slices 10 --warmup 3 --connections 10]
 //   (peers: `npm install` in bench/overhead first; a peer that is not installed is skipped)
 //   --configs off,default,all   run a subset     --cpu-prof DIR   profile each server child
 //   --out FILE                  also write the raw results as JSON
@@ -19,11 +19,11 @@ const autocannon = require('autocannon');
 
 const { values: args } = parseArgs({
   options: {
-    rounds: { type: 'string', default: '6' },
+    rounds: { type: 'string', default: '7' },
     duration: { type: 'string', default: '10' },
     warmup: { type: 'string', default: '3' },
     connections: { type: 'string', default: '10' },
-    slices: { type: 'string', default: '5' },
+    slices: { type: 'string', default: '10' },
     configs: { type: 'string', default: 'off,default,all,memwatch,asynchooks' },
     'cpu-prof': { type: 'string' },
     out: { type: 'string' },
@@ -202,16 +202,17 @@ async function main() {
   if (lgConfigs.length) {
     lines.push('');
     lines.push(`leakguard about itself (\`report().leakguard\`), medians over rounds, at the end of the warm-up → at the end of the ${DURATION} s measured:\n`);
-    lines.push('| config | requests served | detector memory (`detector.approxBytes`) | series | RSS − off RSS, MiB | last tick ms | forced GCs | hook errors |');
-    lines.push('|---|---|---|---|---|---|---|---|');
+    lines.push('| config | requests served | stack captures | detector memory (`detector.approxBytes`) | series | RSS − off RSS, MiB | last tick ms | forced GCs (total pause) | hook errors |');
+    lines.push('|---|---|---|---|---|---|---|---|---|');
     for (const c of lgConfigs) {
       const g = (when, f) => median(rounds.map((r) => f(r[c][when])));
       const lg = (s) => s.leakguard || {};
       const rssDelta = median(rounds.map((r) => r[c].after.rss - r.off.after.rss));
       lines.push(`| ${c} | ${g('before', (s) => s.served).toFixed(0)} → ${g('after', (s) => s.served).toFixed(0)} | ` +
+        `${g('before', (s) => lg(s).stackCaptures).toFixed(0)} → ${g('after', (s) => lg(s).stackCaptures).toFixed(0)} | ` +
         `${kib(g('before', (s) => lg(s).detectorBytes))} → ${kib(g('after', (s) => lg(s).detectorBytes))} | ` +
         `${g('before', (s) => lg(s).series)} → ${g('after', (s) => lg(s).series)} | ${(rssDelta / 1048576).toFixed(1)} | ` +
-        `${g('after', (s) => lg(s).lastTickMs).toFixed(2)} | ${g('after', (s) => lg(s).forcedGcs)} | ${Math.max(...rounds.map((r) => lg(r[c].after).hookErrors || 0))} |`);
+        `${g('after', (s) => lg(s).lastTickMs).toFixed(2)} | ${g('after', (s) => lg(s).forcedGcs)} (${g('after', (s) => lg(s).forcedGcMs).toFixed(0)} ms) | ${Math.max(...rounds.map((r) => lg(r[c].after).hookErrors || 0))} |`);
     }
   }
   const errs = configs.map((c) => [c, rounds.reduce((n, r) => n + r[c].errors, 0)]).filter(([, n]) => n > 0);
