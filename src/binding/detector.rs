@@ -130,7 +130,7 @@ pub struct NativeDetector {
 #[napi]
 impl NativeDetector {
     /// Creates a detector. Throws `InvalidArg` for negative or non-finite numbers.
-    #[napi(constructor)]
+    #[napi(constructor, catch_unwind)]
     pub fn new(options: Option<DetectorOptions>) -> Result<Self> {
         let cfg = match options {
             Some(o) => Config::try_from(o)?,
@@ -141,14 +141,14 @@ impl NativeDetector {
 
     /// Records a `process.memoryUsage()` sample (bytes). `postGc` marks a sample
     /// taken right after a major GC (a perf_hooks `gc` entry of kind major).
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn observe_memory(&mut self, heap_used: f64, external: f64, array_buffers: f64, rss: f64, heap_total: f64, post_gc: bool) {
         self.inner.observe_memory(MemorySample { heap_used, external, array_buffers, rss, heap_total }, post_gc);
     }
 
     /// One tick at `nowMs` (epoch ms): records `samples`, evaluates every series.
     /// Returns `{ opened: LeakFinding[], closed: LeakFinding[], suspects: string[], wantGc: boolean }`.
-    #[napi(ts_return_type = "{ opened: any[]; closed: any[]; suspects: string[]; wantGc: boolean }")]
+    #[napi(ts_return_type = "{ opened: any[]; closed: any[]; suspects: string[]; wantGc: boolean }", catch_unwind)]
     pub fn tick(&mut self, now_ms: f64, samples: Vec<SeriesSample>) -> Result<serde_json::Value> {
         let mut v = Vec::with_capacity(samples.len());
         for s in samples {
@@ -167,25 +167,25 @@ impl NativeDetector {
     }
 
     /// The open findings (`LeakFinding[]`), most recent first.
-    #[napi(ts_return_type = "any[]")]
+    #[napi(ts_return_type = "any[]", catch_unwind)]
     pub fn findings(&self) -> Result<serde_json::Value> {
         serde_json::to_value(self.inner.findings()).map_err(|e| super::error::failure(e.to_string()))
     }
 
     /// Summaries of every series; with `withHistory`, the window's `[ms, value]` points.
-    #[napi(ts_return_type = "any[]")]
+    #[napi(ts_return_type = "any[]", catch_unwind)]
     pub fn series(&self, with_history: bool) -> Result<serde_json::Value> {
         serde_json::to_value(self.inner.series_summaries(with_history)).map_err(|e| super::error::failure(e.to_string()))
     }
 
     /// Counters about the detector itself (series, drops, approximate own bytes).
-    #[napi(ts_return_type = "any")]
+    #[napi(ts_return_type = "any", catch_unwind)]
     pub fn stats(&self) -> Result<serde_json::Value> {
         serde_json::to_value(self.inner.stats()).map_err(|e| super::error::failure(e.to_string()))
     }
 
     /// Removes a series (e.g. an untracked emitter's event). Returns the closed finding, if one was open.
-    #[napi(ts_return_type = "any")]
+    #[napi(ts_return_type = "any", catch_unwind)]
     pub fn remove_series(&mut self, kind: String, target: String, now_ms: f64) -> Result<serde_json::Value> {
         let k = kind_of(&kind)?;
         let f = self.inner.remove_series(k, &target).map(|mut f| {
@@ -198,7 +198,7 @@ impl NativeDetector {
 
 /// Open file descriptors of this process (entries of `/proc/self/fd`), or `null`
 /// where that directory cannot be read (not Linux).
-#[napi]
+#[napi(catch_unwind)]
 pub fn open_fd_count() -> Option<f64> {
     crate::core::fds::open_fds().map(|n| n as f64)
 }

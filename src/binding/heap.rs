@@ -14,6 +14,7 @@ use napi::{Env, Error, Result, Task};
 use napi_derive::napi;
 
 use crate::binding::error::{failure, invalid_arg};
+use crate::binding::safety::guard;
 
 fn map_err(e: hs::SnapshotError) -> Error {
     let kind = match &e {
@@ -35,7 +36,7 @@ pub struct HeapAnalysisCancelToken {
 #[napi]
 impl HeapAnalysisCancelToken {
     /// A new, not cancelled token.
-    #[napi(constructor)]
+    #[napi(constructor, catch_unwind)]
     #[allow(clippy::new_without_default)]
     pub fn new() -> Self {
         HeapAnalysisCancelToken {
@@ -43,12 +44,12 @@ impl HeapAnalysisCancelToken {
         }
     }
     /// Requests cancellation.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn cancel(&self) {
         self.flag.store(true, Ordering::Relaxed);
     }
     /// True once `cancel()` was called.
-    #[napi(getter)]
+    #[napi(getter, catch_unwind)]
     pub fn cancelled(&self) -> bool {
         self.flag.load(Ordering::Relaxed)
     }
@@ -393,12 +394,14 @@ impl Task for AnalyzeTask {
     type Output = hs::AnalysisReport;
     type JsValue = HeapAnalysis;
     fn compute(&mut self) -> Result<Self::Output> {
-        let mut cb = tsfn_progress(&self.progress);
-        let mut ctl = hs::Control::new(Some(&self.cancel), Some(&mut cb));
-        hs::analyze_file(&self.path, &self.opts, &mut ctl).map_err(map_err)
+        guard("analyzeHeapSnapshot", || {
+            let mut cb = tsfn_progress(&self.progress);
+            let mut ctl = hs::Control::new(Some(&self.cancel), Some(&mut cb));
+            hs::analyze_file(&self.path, &self.opts, &mut ctl).map_err(map_err)
+        })
     }
     fn resolve(&mut self, _env: Env, output: Self::Output) -> Result<Self::JsValue> {
-        Ok(analysis_js(output))
+        guard("analyzeHeapSnapshot", || Ok(analysis_js(output)))
     }
 }
 
@@ -415,12 +418,14 @@ impl Task for DiffTask {
     type Output = hs::DiffReport;
     type JsValue = HeapDiff;
     fn compute(&mut self) -> Result<Self::Output> {
-        let mut cb = tsfn_progress(&self.progress);
-        let mut ctl = hs::Control::new(Some(&self.cancel), Some(&mut cb));
-        hs::diff_files(&self.before, &self.after, &self.opts, &mut ctl).map_err(map_err)
+        guard("diffHeapSnapshots", || {
+            let mut cb = tsfn_progress(&self.progress);
+            let mut ctl = hs::Control::new(Some(&self.cancel), Some(&mut cb));
+            hs::diff_files(&self.before, &self.after, &self.opts, &mut ctl).map_err(map_err)
+        })
     }
     fn resolve(&mut self, _env: Env, output: Self::Output) -> Result<Self::JsValue> {
-        Ok(diff_js(output))
+        guard("diffHeapSnapshots", || Ok(diff_js(output)))
     }
 }
 
@@ -432,7 +437,7 @@ fn token_flag(t: Option<&HeapAnalysisCancelToken>) -> Arc<AtomicBool> {
 /// Analyses a `.heapsnapshot` (or gzip of one) on a libuv worker thread;
 /// `onProgress(stage, fraction)` is called on the JS thread as the work advances.
 /// Rejects with a tagged message (`io|`, `format|`, `invalid|`, `cancelled|`).
-#[napi(ts_return_type = "Promise<HeapAnalysis>")]
+#[napi(ts_return_type = "Promise<HeapAnalysis>", catch_unwind)]
 pub fn analyze_heap_snapshot(
     path: String,
     options: Option<NativeAnalyzeOptions>,
@@ -451,7 +456,7 @@ pub fn analyze_heap_snapshot(
 
 /// Compares two snapshots of one process on a libuv worker thread;
 /// `onProgress(stage, fraction)` is called on the JS thread as the work advances.
-#[napi(ts_return_type = "Promise<HeapDiff>")]
+#[napi(ts_return_type = "Promise<HeapDiff>", catch_unwind)]
 pub fn diff_heap_snapshots(
     before: String,
     after: String,
@@ -488,7 +493,7 @@ fn progress_cb<'a>(
 }
 
 /// Synchronous `analyzeHeapSnapshot`; `onProgress(stage, fraction)` is called on this thread.
-#[napi]
+#[napi(catch_unwind)]
 pub fn analyze_heap_snapshot_sync(
     path: String,
     options: Option<NativeAnalyzeOptions>,
@@ -502,7 +507,7 @@ pub fn analyze_heap_snapshot_sync(
 }
 
 /// Synchronous `diffHeapSnapshots`; `onProgress(stage, fraction)` is called on this thread.
-#[napi]
+#[napi(catch_unwind)]
 pub fn diff_heap_snapshots_sync(
     before: String,
     after: String,

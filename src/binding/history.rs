@@ -23,7 +23,7 @@ pub struct NativeHistory {
 
 #[napi]
 impl NativeHistory {
-    #[napi(constructor)]
+    #[napi(constructor, catch_unwind)]
     pub fn new(options: Option<HistoryOptions>) -> Self {
         let mut cfg = HistoryConfig::default();
         if let Some(o) = options {
@@ -38,7 +38,7 @@ impl NativeHistory {
     }
 
     /// Records the newest point of every series of `detector` (call after each tick).
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn record(&mut self, detector: &NativeDetector) {
         self.inner.record_detector(detector.core());
     }
@@ -47,13 +47,13 @@ impl NativeHistory {
     /// an open finding, then the largest counts): `{ kind, target, unit, points: {t, v}[],
     /// stride, window: {t, v}[], fit: { t0, t1, intercept, slopePerMs, slopePerMinute,
     /// trendZ } | null, findingId: number | null }[]`. Times epoch ms, values in `unit`.
-    #[napi(ts_return_type = "any[]")]
+    #[napi(ts_return_type = "any[]", catch_unwind)]
     pub fn export(&self, detector: &NativeDetector, max_series: u32) -> Result<serde_json::Value> {
         serde_json::to_value(self.inner.export(detector.core(), max_series as usize)).map_err(|e| super::error::failure(e.to_string()))
     }
 
     /// `{ tracks, points, maxPointsPerSeries, maxTracks, evictedTracks, approxBytes }`.
-    #[napi(ts_return_type = "any")]
+    #[napi(ts_return_type = "any", catch_unwind)]
     pub fn stats(&self) -> Result<serde_json::Value> {
         serde_json::to_value(self.inner.stats()).map_err(|e| super::error::failure(e.to_string()))
     }

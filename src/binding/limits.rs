@@ -60,7 +60,7 @@ fn version_str(v: CgroupVersion) -> String {
 /// Reads the memory limits of this process: cgroup v2 (`memory.max`/`memory.current`),
 /// cgroup v1 (`memory.limit_in_bytes`/`memory.usage_in_bytes`) and `/proc/meminfo`.
 /// Cheap (a few small file reads); missing sources are `null`, never an error.
-#[napi]
+#[napi(catch_unwind)]
 pub fn memory_limits() -> MemoryLimits {
     let l = core::read_memory_limits();
     let source = match l.source() {

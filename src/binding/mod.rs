@@ -5,5 +5,6 @@ pub mod error;
 pub mod heap;
 pub mod history;
 pub mod limits;
+pub mod safety;
 pub mod source;
 pub mod stats;

@@ -25,7 +25,7 @@ const MAX_SOURCE_BYTES: usize = 8 * 1024 * 1024;
 /// `Array` → `.push(`/`.unshift(`/`.splice(`/`[i] =`, other objects → `[key] =`).
 /// At most 16 sites, in source order. Throws `InvalidArg` when `source` is longer
 /// than 8 MiB or `name` longer than 256 bytes.
-#[napi]
+#[napi(catch_unwind)]
 pub fn find_mutation_sites(source: String, name: String, holder_type: String) -> napi::Result<Vec<MutationSite>> {
     if source.len() > MAX_SOURCE_BYTES {
         return Err(invalid_arg(format!("findMutationSites(source): source is {} bytes, more than {MAX_SOURCE_BYTES}", source.len())));

@@ -28,7 +28,7 @@ pub struct TrendTest {
 }
 
 /// Mann-Kendall + Theil-Sen on `values` (one per round, in order; finite numbers).
-#[napi]
+#[napi(catch_unwind)]
 pub fn trend_test(values: Vec<f64>) -> napi::Result<TrendTest> {
     if let Some(i) = values.iter().position(|v| !v.is_finite()) {
         return Err(invalid_arg(format!("trendTest(values): values[{i}] must be a finite number")));

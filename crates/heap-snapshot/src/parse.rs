@@ -1109,6 +1109,22 @@ fn find(names: &[String], n: &str) -> Option<u8> {
         .filter(|&p| p < 255)
 }
 
+/// Each needed field must appear exactly once: a repeated one would fill its
+/// column once per repetition and leave the columns of different lengths.
+fn check_field(cols: &[Col], c: Col, list: &str, name: &str, offset: u64) -> Result<()> {
+    match cols.iter().filter(|&&x| x == c).count() {
+        1 => Ok(()),
+        0 => Err(SnapshotError::format(
+            offset,
+            format!("snapshot.meta.{list} has no `{name}` field (unsupported layout)"),
+        )),
+        k => Err(SnapshotError::format(
+            offset,
+            format!("snapshot.meta.{list} lists `{name}` {k} times"),
+        )),
+    }
+}
+
 fn decode_header(raw: &[u8], offset: u64, snap: &mut HeapSnapshot) -> Result<Header> {
     let h: RawHeader = serde_json::from_slice(raw).map_err(|e| {
         SnapshotError::format(
@@ -1138,12 +1154,7 @@ fn decode_header(raw: &[u8], offset: u64, snap: &mut HeapSnapshot) -> Result<Hea
         (Col::SelfSize, "self_size"),
         (Col::EdgeCount, "edge_count"),
     ] {
-        if !node_cols.contains(&c) {
-            return Err(SnapshotError::format(
-                offset,
-                format!("snapshot.meta.node_fields has no `{n}` field (unsupported layout)"),
-            ));
-        }
+        check_field(&node_cols, c, "node_fields", n, offset)?;
     }
     let edge_cols: Vec<Col> = m
         .edge_fields
@@ -1160,12 +1171,7 @@ fn decode_header(raw: &[u8], offset: u64, snap: &mut HeapSnapshot) -> Result<Hea
         (Col::Name, "name_or_index"),
         (Col::To, "to_node"),
     ] {
-        if !edge_cols.contains(&c) {
-            return Err(SnapshotError::format(
-                offset,
-                format!("snapshot.meta.edge_fields has no `{n}` field (unsupported layout)"),
-            ));
-        }
+        check_field(&edge_cols, c, "edge_fields", n, offset)?;
     }
     let node_fields = node_cols.len() as u64;
     snap.node_types = NodeTypes {
@@ -1433,6 +1439,17 @@ fn validate(snap: &mut HeapSnapshot, h: &Header, skip_edges: bool) -> Result<()>
     if n == 0 {
         return Err(SnapshotError::invalid("`nodes` is empty"));
     }
+    let cols = [
+        snap.node_name.len(),
+        snap.node_id.len(),
+        snap.node_self_size.len(),
+        snap.first_edge.len().saturating_sub(1),
+    ];
+    if cols.iter().any(|&c| c != n) {
+        return Err(SnapshotError::invalid(format!(
+            "node columns of different lengths (type {n}, name/id/self_size/edge_count {cols:?})"
+        )));
+    }
     let _ = h.node_count; // the header count is advisory; the arrays are authoritative
     let _ = h.edge_count;
     let root = h.root_index / h.node_fields;
@@ -1457,6 +1474,13 @@ fn validate(snap: &mut HeapSnapshot, h: &Header, skip_edges: bool) -> Result<()>
         return Ok(());
     }
     let m = snap.edge_to.len();
+    if snap.edge_type.len() != m || snap.edge_name.len() != m {
+        return Err(SnapshotError::invalid(format!(
+            "edge columns of different lengths (type {}, name_or_index {}, to_node {m})",
+            snap.edge_type.len(),
+            snap.edge_name.len()
+        )));
+    }
     let sum = *snap.first_edge.last().unwrap_or(&0) as usize;
     if sum != m {
         return Err(SnapshotError::invalid(format!(

@@ -572,3 +572,50 @@ fn split_parse_of_a_plain_file_matches_the_sequential_parse() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+// ---- Regressions found by the fuzz targets (crates/heap-snapshot/fuzz) ----
+// Each input is also kept in fuzz/regressions/<target>/ under the same name.
+
+/// Parses and runs the whole analysis (what the addon does), so that a panic
+/// anywhere fails the test.
+fn parse_and_analyse_all(json: &[u8]) -> Result<()> {
+    let s = HeapSnapshot::from_slice(json)?;
+    let (r, a) = analyze_snapshot(&s, &AnalyzeOptions::default(), &mut Control::none())?;
+    assert_eq!(r.statistics.node_count, s.node_count() as u64);
+    for n in 0..s.node_count() as u32 {
+        let _ = retainer_path(&s, &a, n);
+    }
+    diff_snapshots(&s, &s, Some(&a.retained_sizes), &mut Control::none())?;
+    Ok(())
+}
+
+#[test]
+fn fuzz_regression_duplicate_node_field_type() {
+    // analyze_structured/duplicate-node-field-type: `type` listed twice in
+    // node_fields filled the type column twice per node; the analysis then indexed
+    // the shorter columns past their end (panic in dominators_and_retained).
+    let j = br#"{"snapshot":{"meta":{"node_fields":["type","type","name","id","self_size","edge_count","trace_node_id","detachedness"],"node_types":[["hidden","array","string","object","code","closure","regexp","number","native","synthetic"],"string","number"],"edge_fields":["type","name_or_index","to_node"],"edge_types":[["weak","context","element","property","internal","hidden","shortcut"],"string_or_number","node"],"trace_function_info_fields":[]},"node_count":1,"edge_count":6365935209744982016},
+"nodes":[8,8,0,40968,0,0,0,0],
+"edges":[],
+"trace_tree":[],"samples":[],"locations":[],
+"strings":["",""]}"#;
+    let e = parse_and_analyse_all(j).unwrap_err().to_string();
+    assert!(
+        e.contains("snapshot.meta.node_fields lists `type` 2 times"),
+        "{e}"
+    );
+}
+
+#[test]
+fn duplicate_edge_fields_are_rejected() {
+    // Same shape as the node case, for edges: `to_node` twice.
+    let j = sample().replace(
+        r#""edge_fields":["type","name_or_index","to_node"]"#,
+        r#""edge_fields":["type","name_or_index","to_node","to_node"]"#,
+    );
+    let e = parse_and_analyse_all(j.as_bytes()).unwrap_err().to_string();
+    assert!(
+        e.contains("snapshot.meta.edge_fields lists `to_node` 2 times"),
+        "{e}"
+    );
+}
