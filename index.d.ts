@@ -266,7 +266,23 @@ export interface Report {
     droppedEmitters: number;
     streamKinds: number;
     droppedStreams: number;
+    /**
+     * Every cap on leakguard's own registries (defaults in docs/reliability.md): `limit`,
+     * what it holds now (`size`, null where not kept) and what was refused or evicted
+     * because it was full (`dropped`, a count).
+     */
+    caps: Record<'series' | 'sitesPerSeries' | 'emitters' | 'streamKinds' | 'siteTables' | 'historySeries' | 'diagnoses', CapState>;
   };
+}
+
+/** One cap of `report().leakguard.caps`. */
+export interface CapState {
+  /** Maximum number of entries. */
+  limit: number;
+  /** Entries held now; null where not kept. */
+  size: number | null;
+  /** Entries refused or evicted because the cap was reached. */
+  dropped: number;
 }
 
 /** The monitor of this thread (one per thread). */

@@ -187,7 +187,10 @@ class Monitor extends EventEmitter {
           d.sites = holderSites(d, [...((current || finding).sites || []), ...(finding.sites || [])]);
         }
         this.diagnoses.set(finding.id, d);
-        if (this.diagnoses.size > 16) this.diagnoses.delete(this.diagnoses.keys().next().value);
+        if (this.diagnoses.size > 16) {
+          this.diagnoses.delete(this.diagnoses.keys().next().value);
+          this.diagnosesEvicted = (this.diagnosesEvicted || 0) + 1;
+        }
         this._safeEmit('diagnosis', { finding, diagnosis: d });
       })
       .catch((err) => {
@@ -317,6 +320,7 @@ class Monitor extends EventEmitter {
         detector: this.detector.stats(),
         ...emitters.stats(),
         ...streams.stats(),
+        caps: require('./caps').capsReport(this),
       },
     };
   }

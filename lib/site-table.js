@@ -2,9 +2,11 @@
 // Live counts per creation site, for one tracker. Bounded: past `maxSites`
 // distinct sites, new ones are counted under one overflow record.
 const OVERFLOW = '(other sites: site table full)';
+const MAX_SITES_DEFAULT = 2000;
+let overflowTotal = 0; // sites merged into OVERFLOW, all tables (report().leakguard.caps)
 
 class SiteTable {
-  constructor(maxSites = 2000) {
+  constructor(maxSites = MAX_SITES_DEFAULT) {
     this.maxSites = maxSites;
     this.sites = new Map();
     this.overflowed = 0;
@@ -16,6 +18,7 @@ class SiteTable {
     if (rec === undefined) {
       if (this.sites.size >= this.maxSites) {
         this.overflowed++;
+        overflowTotal++;
         stack = OVERFLOW;
         rec = this.sites.get(stack);
         if (rec) return rec;
@@ -46,4 +49,4 @@ class SiteTable {
   }
 }
 
-module.exports = { SiteTable };
+module.exports = { SiteTable, MAX_SITES_DEFAULT, overflowCount: () => overflowTotal };
