@@ -69,9 +69,14 @@ export interface LeakSite {
    * internal frames removed: `path:line:column` (relative to `process.cwd()` when
    * inside it) for listeners, timers, streams and Buffers; `fnName (path:line:column)`
    * (the function's own position, as V8's sampling heap profiler reports it, with
-   * `-> builtin` when a builtin such as `set` allocated) for heap findings. With a
-   * heap diagnosis, heap findings list first the calls that grow the collection the
-   * retainer paths run through: `cache.set() (path:line:column)` (see `holder`).
+   * `-> builtin` when a builtin such as `set` allocated) for heap findings. When that
+   * function, or a helper of the same file it calls (inlined helpers are not on V8's
+   * stack), or one of its 3 nearest app callers, contains one or two calls that add to
+   * a collection declared outside it, the site's first line is that call instead,
+   * `history.push() (path:line:column)` (two candidates joined by ` | `), and the
+   * allocating function follows on the next line. With a heap diagnosis, heap findings
+   * list first the calls that grow the collection the retainer paths run through:
+   * `cache.set() (path:line:column)` (see `holder`).
    */
   stack: string;
   /**

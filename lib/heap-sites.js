@@ -12,6 +12,7 @@ const { displayPath, isOwn } = require('./sites');
 const { guard, debug } = require('./debug');
 
 const sampler = require('./heap-sampler');
+const native = require('./native');
 
 const SAMPLING_INTERVAL = 64 * 1024; // bytes between samples (V8's default is 32 KiB)
 // Building the profile blocks the thread for a time that grows with the heap
@@ -38,6 +39,58 @@ function frameLabel(cf) {
   const url = cf.url.startsWith('file://') ? require('node:url').fileURLToPath(cf.url) : cf.url;
   const where = `${displayPath(url)}:${cf.lineNumber + 1}:${cf.columnNumber + 1}`;
   return cf.functionName ? `${cf.functionName} (${where})` : where;
+}
+
+// --- From the allocating function to the line that keeps what it allocated ----------
+// The profile names functions, not lines. The line that makes an allocation *stay* is
+// usually a call that adds it to a long-lived collection: `sessions.set(id, session)`,
+// `history.push(summarize(raw))`. For each top site, the allocating function and then
+// its app callers (up to 3) are scanned natively for such calls on a receiver declared
+// outside the function; the first function with one or two of them gives the site
+// `history.push() (file:line:col)` followed by the allocating function's frame.
+// Functions with none (or many) keep the function-level site.
+const MAX_CALLERS = 3;
+const MAX_RESOLVED = 8;
+const MAX_SOURCE_BYTES = 8 * 1024 * 1024;
+
+function sourceOf(url, cache) {
+  if (cache.has(url)) return cache.get(url);
+  let src = null;
+  try {
+    const file = url.startsWith('file://') ? require('node:url').fileURLToPath(url) : url;
+    const fs = require('node:fs');
+    if (fs.statSync(file).size <= MAX_SOURCE_BYTES) src = fs.readFileSync(file, 'utf8');
+  } catch { /* gone or unreadable: no source */ }
+  cache.set(url, src);
+  return src;
+}
+
+function growthLine(chain, cache) {
+  let node = chain.apps;
+  for (let depth = 0; node && depth <= MAX_CALLERS; depth++, node = node.up) {
+    const cf = node.cf;
+    const src = sourceOf(cf.url, cache);
+    if (!src) continue;
+    const calls = native.growthCallsInFunction(src, cf.lineNumber + 1, cf.columnNumber + 1, depth === 0 ? (chain.builtin || undefined) : undefined);
+    if (calls.length === 0) continue;
+    if (calls.length > 2) return null; // many candidates: the function-level site says more
+    const url = cf.url.startsWith('file://') ? require('node:url').fileURLToPath(cf.url) : cf.url;
+    return calls.map((c) => `${c.call} (${displayPath(url)}:${c.line}:${c.column})`).join(' | ');
+  }
+  return null;
+}
+
+function growthLines(sites, chains) {
+  const cache = new Map();
+  const out = new Map();
+  sites.forEach((site, i) => {
+    const chain = i < MAX_RESOLVED ? chains.get(site.stack) : null;
+    const line = chain ? guard('finding the growth line of a heap site', () => growthLine(chain, cache)) : null;
+    const allocating = site.stack.replace(/ -> \w+$/, '');
+    const stack = line ? `${line}\n${allocating}` : site.stack;
+    out.set(stack, (out.get(stack) || 0) + site.count);
+  });
+  return [...out].map(([stack, count]) => ({ stack, count })).sort((a, b) => b.count - a.count);
 }
 
 class HeapSites {
@@ -93,18 +146,21 @@ class HeapSites {
     if (!profile) return null;
     const heap = new Map();
     const buffers = new Map();
+    const chains = new Map(); // heap key -> app call frames, innermost first
     // Depth-first walk with the innermost app frame, the first builtin called below it
     // (Map#set, JSON.stringify...: what allocated, when the app function was
     // optimized and its helpers inlined) and the buffer flag on the way down.
-    const stack = [[profile.head, null, null, false]];
+    const stack = [[profile.head, null, null, false, null]];
     while (stack.length) {
-      const [node, app, builtin, buf] = stack.pop();
+      const [node, app, builtin, buf, apps] = stack.pop();
       const cf = node.callFrame;
       let nextApp = app;
       let nextBuiltin = builtin;
+      let nextApps = apps;
       if (isAppFrame(cf)) {
         nextApp = frameLabel(cf);
         nextBuiltin = null;
+        nextApps = { cf, up: apps };
       } else if (app && !builtin && !cf.url && cf.functionName && cf.functionName !== '(root)') {
         nextBuiltin = cf.functionName;
       }
@@ -113,11 +169,12 @@ class HeapSites {
         const m = nextBuf ? buffers : heap;
         const key = nextBuiltin ? `${nextApp} -> ${nextBuiltin}` : nextApp;
         m.set(key, (m.get(key) || 0) + node.selfSize);
+        if (!nextBuf && !chains.has(key)) chains.set(key, { apps: nextApps, builtin: nextBuiltin });
       }
-      for (const c of node.children) stack.push([c, nextApp, nextBuiltin, nextBuf]);
+      for (const c of node.children) stack.push([c, nextApp, nextBuiltin, nextBuf, nextApps]);
     }
     const top = (m) => [...m].map(([stack, count]) => ({ stack, count })).sort((a, b) => b.count - a.count).slice(0, MAX_SITES);
-    return { heap: top(heap), buffers: top(buffers) };
+    return { heap: growthLines(top(heap), chains), buffers: top(buffers) };
   }
 
   stop() {

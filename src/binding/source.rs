@@ -38,3 +38,22 @@ pub fn find_mutation_sites(source: String, name: String, holder_type: String) ->
         .map(|s| MutationSite { line: s.line, column: s.column, call: s.call })
         .collect())
 }
+
+/// The calls inside one function that add to a collection declared outside it
+/// (`receiver.set(`/`.add(`/`.push(`/`.unshift(`/`.splice(`, `receiver[key] =`;
+/// receivers the function declares itself are skipped; nested callbacks included).
+/// The function is the one whose position is `line`, `column` (1-based, UTF-16
+/// columns; V8's `callFrame.lineNumber/columnNumber` + 1). `method`: the builtin the
+/// sampling heap profiler saw allocate (e.g. `set`) narrows the calls to it when it is
+/// one of those methods. At most 16 sites. Throws `InvalidArg` when `source` is longer
+/// than 8 MiB.
+#[napi(catch_unwind)]
+pub fn growth_calls_in_function(source: String, line: u32, column: u32, method: Option<String>) -> napi::Result<Vec<MutationSite>> {
+    if source.len() > MAX_SOURCE_BYTES {
+        return Err(invalid_arg(format!("growthCallsInFunction(source): source is {} bytes, more than {MAX_SOURCE_BYTES}", source.len())));
+    }
+    Ok(crate::core::mutation_sites::growth_calls_in_function(&source, line, column, method.as_deref())
+        .into_iter()
+        .map(|s| MutationSite { line: s.line, column: s.column, call: s.call })
+        .collect())
+}
