@@ -781,6 +781,8 @@ impl Detector {
     /// and servers. A series whose growth another rising series already explains does
     /// not open its own finding.
     fn explained_by_other(&self, kind: Kind, target: &str, slope: f64) -> bool {
+        /// File descriptors a Worker thread opens (measured on Node 20 x64: 4).
+        const FDS_PER_WORKER: f64 = 4.0;
         match kind {
             Kind::External => self.growing(Kind::ArrayBuffers, |t| t == "arrayBuffers") >= 0.5 * slope,
             Kind::Rss => {
@@ -790,10 +792,16 @@ impl Detector {
             }
             // Open file descriptors are held by streams, sockets and servers: when those
             // grow, the fd count is the same leak seen again.
+            // A Worker thread holds FDS_PER_WORKER of them (its event loop's epoll and
+            // eventfd, its async handles).
             Kind::Handles if target == "fd" => {
-                let explained = self.growing(Kind::Streams, |_| true) + self.growing(Kind::Handles, |t| t != "fd" && t != "Worker");
+                let explained = self.growing(Kind::Streams, |_| true)
+                    + self.growing(Kind::Handles, |t| t != "fd" && t != "Worker" && t != "MessagePort")
+                    + FDS_PER_WORKER * self.growing(Kind::Handles, |t| t == "Worker");
                 explained >= 0.5 * slope
             }
+            // A Worker listened to keeps its MessagePort active: one port per leaked Worker.
+            Kind::Handles if target == "MessagePort" => self.growing(Kind::Handles, |t| t == "Worker") >= 0.5 * slope,
             // A socket handle (TCPSocketWrap, Pipe...) behind a growing stream count.
             Kind::Handles if target != "Worker" => self.growing(Kind::Streams, |_| true) >= 0.5 * slope,
             _ => false,
@@ -1298,6 +1306,37 @@ mod tests {
             targets.extend(d.tick(T0 + i as f64 * 1000.0, samples).opened.into_iter().map(|f| f.target));
         }
         assert_eq!(targets, vec!["ReadStream".to_string()]);
+    }
+
+    #[test]
+    fn workers_never_terminated_are_one_finding_not_three() {
+        // One Worker a second, each with its MessagePort listened to and 4 fds.
+        let mut d = det();
+        let mut targets = Vec::new();
+        for i in 0..30 {
+            let n = i as f64;
+            let samples = vec![
+                Sample { kind: Kind::Handles, ..count_sample("Worker", n) },
+                Sample { kind: Kind::Handles, ..count_sample("MessagePort", 1.0 + n) },
+                Sample { kind: Kind::Handles, ..count_sample("fd", 20.0 + 4.0 * n) },
+            ];
+            targets.extend(d.tick(T0 + i as f64 * 1000.0, samples).opened.into_iter().map(|f| f.target));
+        }
+        assert_eq!(targets, vec!["Worker".to_string()]);
+    }
+
+    #[test]
+    fn a_message_port_leak_without_workers_is_its_own_finding() {
+        let mut d = det();
+        let mut targets = Vec::new();
+        for i in 0..30 {
+            let samples = vec![
+                Sample { kind: Kind::Handles, ..count_sample("Worker", 2.0) },
+                Sample { kind: Kind::Handles, ..count_sample("MessagePort", 4.0 + 2.0 * i as f64) },
+            ];
+            targets.extend(d.tick(T0 + i as f64 * 1000.0, samples).opened.into_iter().map(|f| f.target));
+        }
+        assert_eq!(targets, vec!["MessagePort".to_string()]);
     }
 
     #[test]
