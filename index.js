@@ -111,3 +111,6 @@ module.exports = {
 // Snapshot analysis and near-limit snapshots live in their own modules.
 Object.assign(module.exports, require('./lib/analysis'), require('./lib/near-limit'));
 Object.assign(module.exports, require('./lib/assert'));
+
+// Two copies of leakguard in one thread: one monitor, one set of hooks (lib/copies.js).
+require('./lib/copies').install(module.exports, normalizeStartOptions);

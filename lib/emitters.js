@@ -67,7 +67,7 @@ function validateTrackOptions(options) {
       throw typeError('LEAKGUARD_INVALID_ARG', `trackEmitter(emitter, options): options.threshold must be a number, got ${typeof options.threshold}`);
     }
     if (!Number.isFinite(options.threshold) || options.threshold < 0 || options.threshold > 1e9) {
-      throw rangeError('LEAKGUARD_INVALID_ARG', `trackEmitter(emitter, options): options.threshold must be a finite number from 0 to 1e9, got ${options.threshold}`);
+      throw rangeError('LEAKGUARD_INVALID_ARG', `trackEmitter(emitter, options): options.threshold must be a finite number >= 0, got ${options.threshold} (at most 1e9)`);
     }
   }
   return options;
