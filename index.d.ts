@@ -467,3 +467,62 @@ export declare function untrackEmitter(emitter: object): boolean;
  * its class name), and returns it. Throws `TypeError` for a non-stream or bad options.
  */
 export declare function trackStream<T extends object>(stream: T, options?: { name?: string }): T;
+
+// ---- Production: metrics (lib/metrics.js) ----
+
+/** Options of {@link registerMetrics}. */
+export interface RegisterMetricsOptions {
+  /** Prefix of every metric name; must match `[a-zA-Z_:][a-zA-Z0-9_:]*`. Default `'leakguard_'`. */
+  prefix?: string;
+  /**
+   * Label combinations a metric with user-input labels (`listeners`: emitter and event
+   * names; `streams_open`/`streams_abandoned`: stream names; `handles`: types) may show
+   * (1..10 000). The first ones seen keep their series for the registry's lifetime; later
+   * ones are summed into `{…="other"}` and counted in `<prefix>metrics_folded_series`.
+   * Default 100.
+   */
+  maxLabelValues?: number;
+}
+
+/** Returned by {@link registerMetrics}. */
+export interface MetricsHandle {
+  /** The metric names registered. */
+  readonly names: string[];
+  /** Removes them from the registry and stops counting events. */
+  unregister(): void;
+}
+
+/**
+ * Adds leakguard's metrics to a prom-client `Registry` (prom-client ≥ 14, an optional
+ * peer dependency). Values are read at scrape time from one {@link report} of this
+ * thread; event counters count from this call on. With the default prefix:
+ *
+ * - gauges: `leakguard_running`, `leakguard_listeners{emitter,event}`, `leakguard_timers{type}`
+ *   (live, `Timeout`/`Immediate`), `leakguard_streams_open{stream}`, `leakguard_streams_abandoned{stream}`,
+ *   `leakguard_handles{type}` (`process.getActiveResourcesInfo()` at the last tick),
+ *   `leakguard_workers`, `leakguard_memory_floor_bytes{kind}` (post-GC floors, bytes),
+ *   `leakguard_memory_floor_growth_bytes_per_second{kind}` (Theil-Sen slope),
+ *   `leakguard_findings_open{kind}`, `leakguard_tick_duration_seconds`,
+ *   `leakguard_detector_state_bytes`, `leakguard_metrics_folded_series{metric}`;
+ * - counters: `leakguard_findings_opened_total{kind}`, `leakguard_findings_resolved_total{kind}`,
+ *   `leakguard_snapshots_written_total`, `leakguard_snapshots_skipped_total{reason}`,
+ *   `leakguard_dropped_total{what}` (series, sites, emitters, streams dropped by leakguard's caps),
+ *   `leakguard_ticks_total`, `leakguard_forced_gcs_total`, `leakguard_forced_gc_seconds_total`,
+ *   `leakguard_hook_errors_total`.
+ *
+ * None clashes with prom-client's `collectDefaultMetrics()` (`process_*`, `nodejs_*`).
+ * Registering again into the same registry with the same prefix returns the first handle.
+ * Throws `TypeError` (`LEAKGUARD_INVALID_ARG`: not a Registry, wrong option type;
+ * `LEAKGUARD_UNKNOWN_OPTION`; `LEAKGUARD_METRIC_EXISTS`: a name is taken), `RangeError`
+ * (`LEAKGUARD_INVALID_ARG`: option out of range), `Error` (`LEAKGUARD_MISSING_PEER`:
+ * prom-client is not installed).
+ */
+export declare function registerMetrics(register: PromRegistryLike, options?: RegisterMetricsOptions): MetricsHandle;
+
+/** The parts of a prom-client `Registry` leakguard uses (typed structurally: prom-client is optional). */
+export interface PromRegistryLike {
+  registerMetric(metric: any): void;
+  metrics(): Promise<string>;
+  getSingleMetric(name: string): any;
+  removeSingleMetric(name: string): void;
+}

@@ -112,5 +112,8 @@ module.exports = {
 Object.assign(module.exports, require('./lib/analysis'), require('./lib/near-limit'));
 Object.assign(module.exports, require('./lib/assert'));
 
+// Production: prom-client metrics (lib/metrics.js; prom-client is loaded only when called).
+module.exports.registerMetrics = require('./lib/metrics').registerMetrics;
+
 // Two copies of leakguard in one thread: one monitor, one set of hooks (lib/copies.js).
 require('./lib/copies').install(module.exports, normalizeStartOptions);
