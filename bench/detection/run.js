@@ -9,6 +9,8 @@
 //   npm run bench:detection -- --quick            # cap 25 s, healthy 15 s (development)
 //   npm run bench:detection -- --only fs-streams,buffer-ring
 //   options: --cap-s 60 --healthy-s 40 --interval-ms N --parallel 2 --early-stop
+//   --late-leaks: leaky workloads start when the warm-up ends (the process idles
+//   through it), so time to detect counts from the leak's first moment
 //   npm run bench:detection -- --from bench/detection/out/latest.json   # reprint tables
 //
 // Each workload runs twice, side by side: once with leakguard (its findings), once
@@ -37,6 +39,7 @@ const { values: args } = parseArgs({
     parallel: { type: 'string', default: '2' },
     'early-stop': { type: 'boolean', default: false },
     'no-baseline-pass': { type: 'boolean', default: false },
+    'late-leaks': { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
     from: { type: 'string' },
   },
@@ -119,6 +122,7 @@ function runWorkload(w, withLeakguard) {
     const childArgs = [w.name];
     if (args['interval-ms']) childArgs.push('--interval-ms', args['interval-ms']);
     if (!withLeakguard) childArgs.push('--no-leakguard');
+    if (args['late-leaks'] && w.leaky) childArgs.push('--start-after-warmup');
     const child = fork(path.join(__dirname, 'harness.js'), childArgs, {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
