@@ -8,7 +8,7 @@
 // `buffers` (allocations made through Buffer / typed arrays, whose backing stores are
 // off-heap). V8 reports the allocating function and its definition line: sites are
 // function-level, e.g. `rememberResult (examples/leaky-server.js:41:25)`.
-const { displayPath, isOwn } = require('./sites');
+const { displayPath, isOwn, mapSource } = require('./sites');
 const { guard, debug } = require('./debug');
 
 const sampler = require('./heap-sampler');
@@ -35,9 +35,14 @@ function isAppFrame(cf) {
   return !isOwn(file);
 }
 
+// `path:line:column`, through the file's source map when source maps are enabled.
+function position(url, line, column) {
+  const file = url.startsWith('file://') ? require('node:url').fileURLToPath(url) : url;
+  return mapSource(file, line, column) || `${displayPath(file)}:${line}:${column}`;
+}
+
 function frameLabel(cf) {
-  const url = cf.url.startsWith('file://') ? require('node:url').fileURLToPath(cf.url) : cf.url;
-  const where = `${displayPath(url)}:${cf.lineNumber + 1}:${cf.columnNumber + 1}`;
+  const where = position(cf.url, cf.lineNumber + 1, cf.columnNumber + 1);
   return cf.functionName ? `${cf.functionName} (${where})` : where;
 }
 
@@ -74,8 +79,7 @@ function growthLine(chain, cache) {
     const calls = native.growthCallsInFunction(src, cf.lineNumber + 1, cf.columnNumber + 1, depth === 0 ? (chain.builtin || undefined) : undefined);
     if (calls.length === 0) continue;
     if (calls.length > 2) return null; // many candidates: the function-level site says more
-    const url = cf.url.startsWith('file://') ? require('node:url').fileURLToPath(cf.url) : cf.url;
-    return calls.map((c) => `${c.call} (${displayPath(url)}:${c.line}:${c.column})`).join(' | ');
+    return calls.map((c) => `${c.call} (${position(cf.url, c.line, c.column)})`).join(' | ');
   }
   return null;
 }

@@ -112,8 +112,11 @@ try {
   findSourceMap = require('node:module').findSourceMap || null;
 } catch { /* not available */ }
 
+// process.sourceMapsEnabled (Node >= 20.7) also sees NODE_OPTIONS=--enable-source-maps
+// and process.setSourceMapsEnabled(true).
 function sourceMapsOn() {
-  return findSourceMap !== null && process.execArgv.includes('--enable-source-maps');
+  if (findSourceMap === null) return false;
+  return typeof process.sourceMapsEnabled === 'boolean' ? process.sourceMapsEnabled : process.execArgv.includes('--enable-source-maps');
 }
 
 function mapSource(file, line, column) {
@@ -181,4 +184,4 @@ class Sampler {
   }
 }
 
-module.exports = { captureSite, formatFrames, Sampler, setCaptureAll, captureCount: () => captures, displayPath, isOwn, isInternal, OWN_DIR };
+module.exports = { captureSite, formatFrames, Sampler, setCaptureAll, captureCount: () => captures, displayPath, isOwn, isInternal, OWN_DIR, mapSource };
