@@ -11,6 +11,7 @@
 //   options: --cap-s 60 --healthy-s 40 --interval-ms N --parallel 2 --early-stop
 //   --late-leaks: leaky workloads start when the warm-up ends (the process idles
 //   through it), so time to detect counts from the leak's first moment
+//   --sensitivity X: start({ sensitivity: X }) (default 1) for a sensitivity sweep
 //   npm run bench:detection -- --from bench/detection/out/latest.json   # reprint tables
 //
 // Each workload runs twice, side by side: once with leakguard (its findings), once
@@ -40,6 +41,7 @@ const { values: args } = parseArgs({
     'early-stop': { type: 'boolean', default: false },
     'no-baseline-pass': { type: 'boolean', default: false },
     'late-leaks': { type: 'boolean', default: false },
+    sensitivity: { type: 'string' },
     json: { type: 'boolean', default: false },
     from: { type: 'string' },
   },
@@ -123,6 +125,7 @@ function runWorkload(w, withLeakguard) {
     if (args['interval-ms']) childArgs.push('--interval-ms', args['interval-ms']);
     if (!withLeakguard) childArgs.push('--no-leakguard');
     if (args['late-leaks'] && w.leaky) childArgs.push('--start-after-warmup');
+    if (args.sensitivity) childArgs.push('--sensitivity', args.sensitivity);
     const child = fork(path.join(__dirname, 'harness.js'), childArgs, {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
