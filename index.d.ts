@@ -277,6 +277,12 @@ export interface Report {
      * because it was full (`dropped`, a count).
      */
     caps: Record<'series' | 'sitesPerSeries' | 'emitters' | 'streamKinds' | 'siteTables' | 'historySeries' | 'diagnoses', CapState>;
+    /**
+     * The copies of leakguard loaded in this thread (two versions in node_modules): one
+     * monitor serves them all (a second copy's start() borrows the running monitor).
+     * `dir` is the package directory; `self` marks the copy that owns this monitor.
+     */
+    copies?: { version: string | null; dir: string; running: boolean; self: boolean }[];
   };
 }
 

@@ -58,9 +58,9 @@ if (!(durationMs > 0) || !(everyMs > 0) || !(warmShare >= 0 && warmShare <= 0.5)
 
 const TICKS_LEAK = 14; // bus listeners pile up this many ticks: a 'leak' finding opens
 const TICKS_HEAL = 14; // then go away: the finding closes ('resolved' after 10 flat ticks)
-const PER_TICK = { emitters: 400, listeners: 3, timers: 300, immediates: 20, streams: 60, gzips: 1 };
-const SHORT_TICKS = 3; // most cycles: start(), 3 ticks of churn, stop()
-const FINDING_EVERY = 10; // every 10th cycle also opens and closes a finding
+const PER_TICK = { emitters: 300, listeners: 3, timers: 300, immediates: 20, streams: 60, gzips: 1 };
+const SHORT_TICKS = 2; // most cycles: start(), 2 ticks of churn, stop()
+const FINDING_EVERY = 20; // every 20th cycle also opens and closes a finding
 
 const totals = { cycles: 0, findingCycles: 0, ticks: 0, emitters: 0, listeners: 0, timers: 0, streams: 0, opened: 0, closed: 0 };
 const noop = () => {};
