@@ -253,7 +253,7 @@ function writeSnapshotFile(finalPath) {
     files.closeQuiet(tmp.fd);
     files.unlinkQuiet(tmp.path);
     if (e.code && String(e.code).startsWith('LEAKGUARD_')) throw e;
-    throw files.leakguardError(e.code === 'ENOSPC' ? 'LEAKGUARD_DISK_FULL' : 'LEAKGUARD_SNAPSHOT_FAILED', `leakguard: heap snapshot failed: ${e.message}`, e);
+    throw files.leakguardError(files.noSpace(e) ? 'LEAKGUARD_DISK_FULL' : 'LEAKGUARD_SNAPSHOT_FAILED', `leakguard: heap snapshot failed: ${e.message}`, e);
   }
 }
 
@@ -354,7 +354,7 @@ function gzipFile(src, dest, cb) {
   pipeline(input, zlib.createGzip(), output, (err) => {
     if (err) {
       files.unlinkQuiet(tmp.path);
-      cb(files.leakguardError(err.code === 'ENOSPC' ? 'LEAKGUARD_DISK_FULL' : 'LEAKGUARD_WRITE_FAILED', `leakguard: gzip of ${src} failed: ${err.message}`, err));
+      cb(files.leakguardError(files.noSpace(err) ? 'LEAKGUARD_DISK_FULL' : 'LEAKGUARD_WRITE_FAILED', `leakguard: gzip of ${src} failed: ${err.message}`, err));
       return;
     }
     try {

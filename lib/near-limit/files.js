@@ -12,6 +12,11 @@ const O_NOFOLLOW = fs.constants.O_NOFOLLOW || 0;
 const FILE_MODE = 0o600;
 const DIR_MODE = 0o700;
 
+/** ENOSPC (disk full) and EDQUOT (quota exhausted) mean there is no room for the file. */
+function noSpace(e) {
+  return Boolean(e) && (e.code === 'ENOSPC' || e.code === 'EDQUOT');
+}
+
 function leakguardError(code, message, cause) {
   const err = new Error(message, cause ? { cause } : undefined);
   err.code = code;
@@ -42,6 +47,18 @@ function ensureDir(dir) {
   if (!st.isDirectory()) {
     throw leakguardError('LEAKGUARD_DIR_UNWRITABLE', `leakguard: snapshot directory ${abs} is not a directory`);
   }
+  // Whoever can rename entries in the directory could swap the temporary file for a
+  // symlink between our O_EXCL create and V8's open of it by name (V8 follows
+  // symlinks), so the directory must not be writable by another user: owned by us,
+  // not world-writable, unless the sticky bit stops others renaming our files (/tmp).
+  const euid = typeof process.geteuid === 'function' ? process.geteuid() : null;
+  const sticky = (st.mode & 0o1000) !== 0;
+  if (euid !== null && !sticky && st.uid !== euid) {
+    throw leakguardError('LEAKGUARD_DIR_NOT_OWNED', `leakguard: snapshot directory ${abs} belongs to uid ${st.uid}, not to this process (uid ${euid}); refusing to write where another user can replace files`);
+  }
+  if (euid !== null && !sticky && (st.mode & 0o002) !== 0) {
+    throw leakguardError('LEAKGUARD_DIR_NOT_OWNED', `leakguard: snapshot directory ${abs} is writable by every user (mode ${(st.mode & 0o7777).toString(8)}) without the sticky bit; refusing to write where another user can replace files`);
+  }
   try {
     fs.accessSync(abs, fs.constants.W_OK | fs.constants.X_OK);
   } catch (e) {
@@ -69,7 +86,7 @@ function createTemp(dir, suffix) {
       return { path: p, fd };
     } catch (e) {
       if (e.code === 'EEXIST' && attempt < 5) continue;
-      throw leakguardError(e.code === 'ENOSPC' ? 'LEAKGUARD_DISK_FULL' : 'LEAKGUARD_WRITE_FAILED',
+      throw leakguardError(noSpace(e) ? 'LEAKGUARD_DISK_FULL' : 'LEAKGUARD_WRITE_FAILED',
         `leakguard: cannot create a file in ${dir}: ${e.message}`, e);
     }
   }
@@ -143,7 +160,7 @@ function writeFileAtomic(finalPath, text) {
     closeQuiet(tmp.fd);
     unlinkQuiet(tmp.path);
     if (e.code && String(e.code).startsWith('LEAKGUARD_')) throw e;
-    throw leakguardError(e.code === 'ENOSPC' ? 'LEAKGUARD_DISK_FULL' : 'LEAKGUARD_WRITE_FAILED', `leakguard: cannot write ${finalPath}: ${e.message}`, e);
+    throw leakguardError(noSpace(e) ? 'LEAKGUARD_DISK_FULL' : 'LEAKGUARD_WRITE_FAILED', `leakguard: cannot write ${finalPath}: ${e.message}`, e);
   }
   return finalPath;
 }
@@ -181,6 +198,7 @@ module.exports = {
   FILE_MODE,
   DIR_MODE,
   leakguardError,
+  noSpace,
   ensureDir,
   isoStamp,
   createTemp,

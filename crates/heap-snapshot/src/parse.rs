@@ -364,14 +364,27 @@ fn read_full(f: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
 }
 
 /// Reads the input on a helper thread in large chunks, so that file I/O and gzip
-/// decompression overlap with parsing. Falls back to reading inline if no thread
-/// can be started. The helper stops when this reader is dropped.
+/// decompression overlap with parsing. Reports an error on read if no thread can be
+/// started. Dropping this reader stops the helper and waits for it (it finishes at
+/// most the one chunk it is reading), so no thread or buffer outlives a parse that
+/// ended early, e.g. on a format error.
 struct Prefetch {
-    rx: std::sync::mpsc::Receiver<std::io::Result<Vec<u8>>>,
+    rx: Option<std::sync::mpsc::Receiver<std::io::Result<Vec<u8>>>>,
     back: std::sync::mpsc::SyncSender<Vec<u8>>,
     cur: Vec<u8>,
     pos: usize,
     done: bool,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for Prefetch {
+    fn drop(&mut self) {
+        // Closing the channel makes the helper's next send fail, and it returns.
+        drop(self.rx.take());
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
 }
 
 impl Prefetch {
@@ -404,12 +417,13 @@ impl Prefetch {
                 }
             });
         match spawned {
-            Ok(_) => Box::new(Prefetch {
-                rx,
+            Ok(t) => Box::new(Prefetch {
+                rx: Some(rx),
                 back,
                 cur: Vec::new(),
                 pos: 0,
                 done: false,
+                thread: Some(t),
             }),
             Err(_) => Box::new(FailedSpawn),
         }
@@ -437,7 +451,10 @@ impl Read for Prefetch {
             if self.done {
                 return Ok(0);
             }
-            match self.rx.recv() {
+            let Some(rx) = self.rx.as_ref() else {
+                return Ok(0);
+            };
+            match rx.recv() {
                 Ok(Ok(chunk)) => {
                     if chunk.is_empty() {
                         self.done = true;

@@ -619,3 +619,7 @@ fn duplicate_edge_fields_are_rejected() {
         "{e}"
     );
 }
+
+// parse_file/prefetch-thread-outlives-failed-parse (a read-ahead thread still
+// running after a failed parse) is tested in tests/reader_threads.rs: it counts the
+// process's threads, so it runs in its own test binary.
