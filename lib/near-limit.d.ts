@@ -29,6 +29,8 @@ export type NearLimitErrorCode =
   | 'LEAKGUARD_INVALID_OPTION'
   | 'LEAKGUARD_DIR_SYMLINK'
   | 'LEAKGUARD_DIR_UNWRITABLE'
+  /** `dir` is owned by another user, or writable by every user without the sticky bit. */
+  | 'LEAKGUARD_DIR_NOT_OWNED'
   | 'LEAKGUARD_FILE_EXISTS'
   | 'LEAKGUARD_DISK_FULL'
   | 'LEAKGUARD_WRITE_FAILED'
