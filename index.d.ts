@@ -532,3 +532,31 @@ export interface PromRegistryLike {
   getSingleMetric(name: string): any;
   removeSingleMetric(name: string): void;
 }
+
+// ---- Worker threads (lib/threads.js) ----
+
+/** Result of {@link combinedReport}. Plain data (the reports crossed threads by structured clone). */
+export interface CombinedReport {
+  /** The main thread's report (`running: false` when it runs no monitor); null when a worker asked and the main thread runs no monitor. */
+  main: Report | null;
+  /** Every worker thread with a running monitor that answered, by `threadId` (`worker_threads.threadId`) ascending. */
+  workers: { threadId: number; report: Report }[];
+  /**
+   * Threads known to run a monitor that did not answer within `timeoutMs` (blocked, or
+   * ended by `worker.terminate()`, which gives the monitor no chance to say so). Each is
+   * reported once, then forgotten until it answers again.
+   */
+  missing: number[];
+}
+
+/**
+ * The reports of every thread that runs a monitor in this process: this thread's own
+ * {@link report} and the answers of the others' monitors over a `BroadcastChannel`
+ * (`node:worker_threads`; each started monitor listens, unref'd, until stop()).
+ * Each worker runs its own monitor: lib/ state and the native detector are per thread.
+ * Resolves once every known monitor answered or after `timeoutMs` (1..600 000 ms,
+ * default 2000); never rejects. The main thread knows the workers' monitors from load
+ * on; a worker asking for the first time waits the whole timeout. Throws `TypeError`
+ * (`LEAKGUARD_INVALID_ARG`, `LEAKGUARD_UNKNOWN_OPTION`) or `RangeError` for bad options.
+ */
+export declare function combinedReport(options?: { timeoutMs?: number }): Promise<CombinedReport>;

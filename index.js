@@ -117,3 +117,6 @@ module.exports.registerMetrics = require('./lib/metrics').registerMetrics;
 
 // Two copies of leakguard in one thread: one monitor, one set of hooks (lib/copies.js).
 require('./lib/copies').install(module.exports, normalizeStartOptions);
+
+// Worker threads: the reports of every thread's monitor (lib/threads.js).
+module.exports.combinedReport = require('./lib/threads').combinedReport;

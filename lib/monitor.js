@@ -88,6 +88,8 @@ class Monitor extends EventEmitter {
     this.timer = setIntervalOrig(() => this.tick(), this.options.intervalMs);
     this.timer.unref();
     this.running = true;
+    // Answers combinedReport() requests from other threads (lib/threads.js).
+    guard('threads', () => require('./threads').listen(() => ({ running: true, ...this.report() })));
   }
 
   /**
@@ -337,6 +339,7 @@ class Monitor extends EventEmitter {
   _stop() {
     if (!this.running) return;
     this.running = false;
+    guard('threads', () => require('./threads').unlisten());
     if (this.timer) (timers._orig() || globalThis).clearInterval(this.timer);
     this.timer = null;
     this.memory.stop();
