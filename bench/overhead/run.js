@@ -1,14 +1,21 @@
 'use strict';
 // Overhead of leakguard on a realistic node:http service, measured side by side with
-// the peers a user might run in-process instead. Each config runs the server
-// (server.js) in its own child process, loaded by autocannon over 127.0.0.1 from this
-// process. Within a round the configs alternate in short slices (order rotated each
-// slice and round) so that noise from other jobs on the machine hits every config
-// alike; the table gives medians of the per-round ratios to "off" and their range.
+// the peers a user might run in-process instead.
 //
-//   npm run bench:overhead [-- --rounds 7 --duration 10 --slices 10 --warmup 3 --connections 10]
+// Each config runs the server (server.js) in its own child process, started once and
+// loaded by autocannon over 127.0.0.1 from this process:
+//   1. warm-up: every server under the same light load at once (`--warmup` s), so JIT,
+//      pools and leakguard's own start-up watch (memory rising while the service warms
+//      up: sampling heap profiler, Buffer sampling, confirming GCs) are past;
+//   2. rounds: in each round every config gets `--duration` s of full load, cut in
+//      `--slices` slices that alternate between the configs (order rotated each slice
+//      and round), so a burst of outside load on this shared machine lands on all
+//      configs alike. Only the loaded server works; the others idle.
+// The table gives medians over rounds of the per-round ratio to "off", and the range.
+//
+//   npm run bench:overhead [-- --rounds 7 --duration 10 --slices 5 --warmup 90 --connections 10]
 //   (peers: `npm install` in bench/overhead first; a peer that is not installed is skipped)
-//   --configs off,default,all   run a subset     --cpu-prof DIR   profile each server child
+//   --configs off,default,...   run a subset     --cpu-prof DIR   profile each server
 //   --out FILE                  also write the raw results as JSON
 const { fork } = require('node:child_process');
 const path = require('node:path');
@@ -21,27 +28,32 @@ const { values: args } = parseArgs({
   options: {
     rounds: { type: 'string', default: '7' },
     duration: { type: 'string', default: '10' },
-    warmup: { type: 'string', default: '3' },
+    slices: { type: 'string', default: '5' },
+    warmup: { type: 'string', default: '90' },
+    'warmup-rate': { type: 'string', default: '150' },
     connections: { type: 'string', default: '10' },
-    slices: { type: 'string', default: '10' },
-    configs: { type: 'string', default: 'off,default,all,memwatch,asynchooks' },
+    configs: { type: 'string', default: 'off,off2,default,hooks,all,memwatch,asynchooks' },
     'cpu-prof': { type: 'string' },
     out: { type: 'string' },
   },
 });
 const ROUNDS = Number(args.rounds);
 const DURATION = Number(args.duration);
-const WARMUP = Number(args.warmup);
-const CONNECTIONS = Number(args.connections);
 const SLICES = Number(args.slices);
+const WARMUP = Number(args.warmup);
+const WARMUP_RATE = Number(args['warmup-rate']);
+const CONNECTIONS = Number(args.connections);
 
 const LABELS = {
   off: 'off (no leakguard)',
+  off2: 'off, a second server (noise control)',
   default: 'leakguard `start()` (default)',
-  all: 'leakguard, everything on (`allStacks`, `heapDiagnosis`)',
+  hooks: 'leakguard, hooks only (`heapSites: false, forcedGc: false`)',
+  all: 'leakguard, everything on (`allStacks: true, heapDiagnosis: true`)',
   memwatch: '`@airbnb/node-memwatch` (stats + leak listeners)',
-  asynchooks: 'async_hooks handle tracker, a stack per resource',
+  asynchooks: 'async_hooks tracker, a stack per resource',
 };
+const SERVER_CONFIG = { off2: 'off', hooks: 'lg:{"heapSites":false,"forcedGc":false}' };
 
 function peerAvailable(config) {
   if (config !== 'memwatch') return true;
@@ -55,8 +67,8 @@ function peerAvailable(config) {
 
 function startServer(config) {
   const execArgv = [];
-  if (args['cpu-prof']) execArgv.push('--cpu-prof', `--cpu-prof-dir=${path.resolve(args['cpu-prof'])}`, `--cpu-prof-name=${config}-${Date.now()}.cpuprofile`);
-  const child = fork(path.join(__dirname, 'server.js'), [config], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  if (args['cpu-prof']) execArgv.push('--cpu-prof', `--cpu-prof-dir=${path.resolve(args['cpu-prof'])}`, `--cpu-prof-name=${config}.cpuprofile`);
+  const child = fork(path.join(__dirname, 'server.js'), [SERVER_CONFIG[config] || config], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   return new Promise((resolve, reject) => {
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`server ${config} exited with ${code} before it was ready`)));
@@ -77,6 +89,7 @@ function ask(child, cmd) {
 
 function stopServer(child) {
   return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve();
     const t = setTimeout(() => child.kill('SIGKILL'), 10000);
     child.once('exit', () => {
       clearTimeout(t);
@@ -86,14 +99,16 @@ function stopServer(child) {
   });
 }
 
-function load(port, seconds, latencies) {
+function load(port, seconds, latencies, rate) {
   return new Promise((resolve, reject) => {
-    const inst = autocannon({
+    const opts = {
       url: `http://127.0.0.1:${port}/api/items`,
       connections: CONNECTIONS,
       duration: seconds,
       headers: { 'accept-encoding': 'gzip' },
-    }, (err, result) => (err ? reject(err) : resolve(result)));
+    };
+    if (rate) opts.overallRate = rate;
+    const inst = autocannon(opts, (err, result) => (err ? reject(err) : resolve(result)));
     if (latencies) {
       inst.on('response', (_client, statusCode, _bytes, ms) => {
         if (statusCode === 200) latencies.push(ms);
@@ -106,46 +121,35 @@ function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
 }
 
-// One round: every config's server is started (each in its own process, fresh), warmed
-// up, then loaded in short slices that cycle through the configs (order rotated each
-// slice), so that a burst of outside load lands on all configs alike. Only the loaded
-// server runs; the others sit idle.
-async function round(configs, r) {
-  const servers = {};
-  const out = {};
-  try {
-    for (const c of configs) servers[c] = await startServer(c);
-    const rot = (k) => configs.map((_, i) => configs[(i + k) % configs.length]);
-    for (const c of rot(r)) await load(servers[c].port, WARMUP, null);
-    const acc = {};
-    for (const c of configs) acc[c] = { latencies: [], ok: 0, seconds: 0, errors: 0, before: await ask(servers[c].child, 'stats') };
-    for (let s = 0; s < SLICES; s++) {
-      for (const c of rot(r + s)) {
-        const a = acc[c];
-        const result = await load(servers[c].port, DURATION / SLICES, a.latencies);
-        a.seconds += result.duration;
-        a.errors += result.errors + result.timeouts + result.non2xx;
-      }
-    }
-    for (const c of configs) {
+async function round(configs, servers, r) {
+  const rot = (k) => configs.map((_, i) => configs[(i + k) % configs.length]);
+  const acc = {};
+  for (const c of configs) acc[c] = { latencies: [], seconds: 0, errors: 0, before: await ask(servers[c].child, 'stats') };
+  for (let s = 0; s < SLICES; s++) {
+    for (const c of rot(r + s)) {
       const a = acc[c];
-      a.latencies.sort((x, y) => x - y);
-      const after = await ask(servers[c].child, 'stats');
-      out[c] = {
-        config: c,
-        rps: a.latencies.length / a.seconds,
-        // Server CPU time (user + system) per request over the measured slices; the
-        // idle time between slices (ticks only) is included.
-        cpuUsPerReq: (after.cpuUs - a.before.cpuUs) / (after.served - a.before.served),
-        p50: percentile(a.latencies, 0.5),
-        p99: percentile(a.latencies, 0.99),
-        errors: a.errors,
-        before: a.before,
-        after,
-      };
+      const result = await load(servers[c].port, DURATION / SLICES, a.latencies);
+      a.seconds += result.duration;
+      a.errors += result.errors + result.timeouts + result.non2xx;
     }
-  } finally {
-    for (const c of Object.keys(servers)) await stopServer(servers[c].child);
+  }
+  const out = {};
+  for (const c of configs) {
+    const a = acc[c];
+    a.latencies.sort((x, y) => x - y);
+    const after = await ask(servers[c].child, 'stats');
+    out[c] = {
+      config: c,
+      rps: a.latencies.length / a.seconds,
+      // Server CPU time (user + system, all threads) per request over the round; the
+      // idle time between its slices (leakguard's ticks, say) is included.
+      cpuUsPerReq: (after.cpuUs - a.before.cpuUs) / (after.served - a.before.served),
+      p50: percentile(a.latencies, 0.5),
+      p99: percentile(a.latencies, 0.99),
+      errors: a.errors,
+      before: a.before,
+      after,
+    };
   }
   return out;
 }
@@ -166,59 +170,69 @@ async function main() {
     console.error(`skipping ${c}: not installed (run npm install in bench/overhead)`);
     return false;
   });
-  if (configs[0] !== 'off' && !configs.includes('off')) throw new Error('the configs must include off (the baseline)');
-  const rounds = [];
+  if (!configs.includes('off')) throw new Error('the configs must include off (the baseline)');
   const t0 = Date.now();
-  for (let r = 0; r < ROUNDS; r++) {
-    const res = await round(configs, r);
-    for (const c of configs) {
-      const m = res[c];
-      console.error(`round ${r + 1}/${ROUNDS} ${c}: ${m.rps.toFixed(0)} req/s, ${m.cpuUsPerReq.toFixed(0)} µs CPU/req, p50 ${m.p50.toFixed(2)} ms, p99 ${m.p99.toFixed(2)} ms, rss ${mib(m.after.rss)} MiB${m.errors ? `, ${m.errors} errors` : ''}`);
+  const servers = {};
+  const rounds = [];
+  let warm = null;
+  try {
+    for (const c of configs) servers[c] = await startServer(c);
+    console.error(`warm-up: ${WARMUP} s, all ${configs.length} servers at once, ${WARMUP_RATE} req/s each`);
+    if (WARMUP > 0) await Promise.all(configs.map((c) => load(servers[c].port, WARMUP, null, WARMUP_RATE)));
+    warm = {};
+    for (const c of configs) warm[c] = await ask(servers[c].child, 'stats');
+    for (let r = 0; r < ROUNDS; r++) {
+      const res = await round(configs, servers, r);
+      for (const c of configs) {
+        const m = res[c];
+        const lg = m.after.leakguard;
+        console.error(`round ${r + 1}/${ROUNDS} ${c}: ${m.rps.toFixed(0)} req/s, ${m.cpuUsPerReq.toFixed(0)} µs CPU/req, p50 ${m.p50.toFixed(2)} ms, p99 ${m.p99.toFixed(2)} ms, rss ${mib(m.after.rss)} MiB` +
+          `${m.errors ? `, ${m.errors} errors` : ''}${lg ? `, forced GCs ${lg.forcedGcs}, heap sampling ${lg.heapSampling}, Buffer sampling ${lg.bufferSampling}, findings ${lg.findings}` : ''}`);
+      }
+      rounds.push(res);
     }
-    rounds.push(res);
+  } finally {
+    for (const c of Object.keys(servers)) await stopServer(servers[c].child);
   }
   const minutes = ((Date.now() - t0) / 60000).toFixed(1);
 
   const lines = [];
   const cpu = os.cpus();
-  lines.push(`Node ${process.version}, ${cpu.length}× ${cpu[0] ? cpu[0].model.trim() : 'cpu'}, ${ROUNDS} rounds × ${configs.length} configs (servers fresh each round), ` +
-    `each config ${WARMUP} s warm-up + ${DURATION} s measured in ${SLICES} slices alternating with the other configs, autocannon ${CONNECTIONS} connections on 127.0.0.1; ${minutes} min in all. ` +
-    'Ratios are per round against that round\'s "off" run; median (range).\n');
-  lines.push('| config | req/s (median) | throughput vs off | p99 ms (median) | p99 vs off | server CPU µs/request | CPU vs off | RSS after, MiB | heap used after, MiB |');
-  lines.push('|---|---|---|---|---|---|---|---|---|');
+  lines.push(`Node ${process.version}, ${cpu.length}× ${cpu[0] ? cpu[0].model.trim() : 'cpu'} (shared with other jobs), one server process per config. ` +
+    `Warm-up ${WARMUP} s (all servers at once, ${WARMUP_RATE} req/s each), then ${ROUNDS} rounds; in each round every config gets ${DURATION} s of load ` +
+    `(autocannon, ${CONNECTIONS} connections, 127.0.0.1) in ${SLICES} slices alternating with the other configs. ${minutes} min in all. ` +
+    'Ratios are per round against that round\'s "off"; median (range) over rounds.\n');
+  lines.push('| config | req/s | throughput vs off | p99 ms | p99 vs off | server CPU µs/req | CPU/req vs off | RSS, MiB |');
+  lines.push('|---|---|---|---|---|---|---|---|');
   for (const c of configs) {
-    const rps = rounds.map((r) => r[c].rps);
-    const p99 = rounds.map((r) => r[c].p99);
-    const rpsRatio = rounds.map((r) => r[c].rps / r.off.rps);
-    const p99Ratio = rounds.map((r) => r[c].p99 / r.off.p99);
-    const cpu = rounds.map((r) => r[c].cpuUsPerReq);
-    const cpuRatio = rounds.map((r) => r[c].cpuUsPerReq / r.off.cpuUsPerReq);
-    const rss = rounds.map((r) => r[c].after.rss);
-    const heap = rounds.map((r) => r[c].after.heapUsed);
-    const ratioCell = (xs) => (c === 'off' ? '1 (baseline)' : `${median(xs).toFixed(3)} (${Math.min(...xs).toFixed(3)}–${Math.max(...xs).toFixed(3)}), ${pct(median(xs))}`);
-    lines.push(`| ${LABELS[c]} | ${median(rps).toFixed(0)} | ${ratioCell(rpsRatio)} | ${median(p99).toFixed(2)} | ${ratioCell(p99Ratio)} | ${median(cpu).toFixed(0)} | ${ratioCell(cpuRatio)} | ${mib(median(rss))} | ${mib(median(heap))} |`);
+    const col = (f) => rounds.map((r) => f(r[c], r.off));
+    const ratioCell = (xs) => (c === 'off' ? '1' : `${median(xs).toFixed(3)} (${Math.min(...xs).toFixed(3)}–${Math.max(...xs).toFixed(3)}), ${pct(median(xs))}`);
+    lines.push(`| ${LABELS[c]} | ${median(col((m) => m.rps)).toFixed(0)} | ${ratioCell(col((m, o) => m.rps / o.rps))} | ` +
+      `${median(col((m) => m.p99)).toFixed(2)} | ${ratioCell(col((m, o) => m.p99 / o.p99))} | ` +
+      `${median(col((m) => m.cpuUsPerReq)).toFixed(0)} | ${ratioCell(col((m, o) => m.cpuUsPerReq / o.cpuUsPerReq))} | ${mib(median(col((m) => m.after.rss)))} |`);
   }
-  const lgConfigs = configs.filter((c) => c === 'default' || c === 'all');
+  const lgConfigs = configs.filter((c) => ['default', 'hooks', 'all'].includes(c));
   if (lgConfigs.length) {
     lines.push('');
-    lines.push(`leakguard about itself (\`report().leakguard\`), medians over rounds, at the end of the warm-up → at the end of the ${DURATION} s measured:\n`);
-    lines.push('| config | requests served | stack captures | detector memory (`detector.approxBytes`) | series | RSS − off RSS, MiB | last tick ms | forced GCs (total pause) | hook errors |');
-    lines.push('|---|---|---|---|---|---|---|---|---|');
+    lines.push('leakguard about itself (`report().leakguard`): at the end of the warm-up → at the end of the last round.\n');
+    lines.push('| config | requests served | stack captures | detector memory (`detector.approxBytes`) | series | RSS − off RSS, MiB | last tick ms | confirming GCs (total pause) | sampling heap profiler / Buffer sampling on in rounds | findings | hook errors |');
+    lines.push('|---|---|---|---|---|---|---|---|---|---|---|');
+    const last = rounds[rounds.length - 1];
     for (const c of lgConfigs) {
-      const g = (when, f) => median(rounds.map((r) => f(r[c][when])));
-      const lg = (s) => s.leakguard || {};
-      const rssDelta = median(rounds.map((r) => r[c].after.rss - r.off.after.rss));
-      lines.push(`| ${c} | ${g('before', (s) => s.served).toFixed(0)} → ${g('after', (s) => s.served).toFixed(0)} | ` +
-        `${g('before', (s) => lg(s).stackCaptures).toFixed(0)} → ${g('after', (s) => lg(s).stackCaptures).toFixed(0)} | ` +
-        `${kib(g('before', (s) => lg(s).detectorBytes))} → ${kib(g('after', (s) => lg(s).detectorBytes))} | ` +
-        `${g('before', (s) => lg(s).series)} → ${g('after', (s) => lg(s).series)} | ${(rssDelta / 1048576).toFixed(1)} | ` +
-        `${g('after', (s) => lg(s).lastTickMs).toFixed(2)} | ${g('after', (s) => lg(s).forcedGcs)} (${g('after', (s) => lg(s).forcedGcMs).toFixed(0)} ms) | ${Math.max(...rounds.map((r) => lg(r[c].after).hookErrors || 0))} |`);
+      const a = warm[c].leakguard || {};
+      const b = last[c].after.leakguard || {};
+      const rssDelta = last[c].after.rss - last.off.after.rss;
+      const heapOn = rounds.filter((r) => r[c].after.leakguard && r[c].after.leakguard.heapSampling).length;
+      const bufOn = rounds.filter((r) => r[c].after.leakguard && r[c].after.leakguard.bufferSampling).length;
+      lines.push(`| ${c} | ${warm[c].served} → ${last[c].after.served} | ${a.stackCaptures} → ${b.stackCaptures} | ${kib(a.detectorBytes)} → ${kib(b.detectorBytes)} | ` +
+        `${a.series} → ${b.series} | ${(rssDelta / 1048576).toFixed(1)} | ${Number(b.lastTickMs).toFixed(2)} | ` +
+        `${a.forcedGcs} (${Number(a.forcedGcMs).toFixed(0)} ms) → ${b.forcedGcs} (${Number(b.forcedGcMs).toFixed(0)} ms) | ${heapOn}/${rounds.length} / ${bufOn}/${rounds.length} | ${b.findings} | ${b.hookErrors} |`);
     }
   }
   const errs = configs.map((c) => [c, rounds.reduce((n, r) => n + r[c].errors, 0)]).filter(([, n]) => n > 0);
   if (errs.length) lines.push(`\nErrors/non-2xx: ${errs.map(([c, n]) => `${c} ${n}`).join(', ')}`);
   console.log(lines.join('\n'));
-  if (args.out) fs.writeFileSync(args.out, JSON.stringify({ node: process.version, rounds }, null, 1));
+  if (args.out) fs.writeFileSync(args.out, JSON.stringify({ node: process.version, args, warm, rounds }, null, 1));
 }
 
 main().catch((err) => {

@@ -42,6 +42,12 @@ switch (config) {
     peer = require('./async-hooks-tracker').start();
     break;
   default:
+    if (config.startsWith('lg:')) {
+      // Ad-hoc: `lg:{"forcedGc":false}` runs leakguard.start() with these options.
+      leakguard = require('../..');
+      leakguard.start(JSON.parse(config.slice(3)));
+      break;
+    }
     console.error(`unknown config ${config}`);
     process.exit(2);
 }
@@ -94,6 +100,9 @@ function stats() {
       forcedGcs: lg.forcedGcs,
       forcedGcMs: lg.forcedGcMs,
       heapSampling: lg.heapSampling,
+      heapProfiles: lg.heapProfiles,
+      bufferSampling: lg.bufferSampling,
+      bufferSamples: lg.bufferSamples,
       hookErrors: lg.hookErrors,
       findings: (r.findings || []).length,
     };
@@ -101,6 +110,8 @@ function stats() {
   if (peer) out.peer = typeof peer.stats === 'function' ? peer.stats() : { ...peer };
   return out;
 }
+
+process.on('disconnect', () => process.exit(0)); // the runner went away
 
 process.on('message', (msg) => {
   if (msg && msg.cmd === 'stats') process.send({ type: 'stats', stats: stats() });

@@ -1,0 +1,81 @@
+'use strict';
+// Where a server's CPU went, from the profiles `run.js --cpu-prof DIR` writes: the share
+// of busy time (idle excluded) spent in leakguard's JavaScript and in the Node internals
+// it calls (events, WeakMap/FinalizationRegistry builtins, stack capture...), and in GC.
+// Unlike throughput on a shared machine, this share does not move with outside load.
+//
+//   node bench/overhead/attribute.js DIR
+//
+// A sample counts for leakguard when the nearest frame with a source file above it
+// (Node's own `node:` files skipped) is one of leakguard's files: lib/*.js or index.js
+// of this repository. Samples inside the original function that a leakguard wrapper
+// calls through (the app's setTimeout, zlib.createGzip...) count for the app.
+const fs = require('node:fs');
+const path = require('node:path');
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const OWN = [path.join(ROOT, 'lib') + path.sep, path.join(ROOT, 'index.js')];
+const WRAPPERS = new Set(['setTimeout', 'setInterval', 'setImmediate', 'clearTimeout', 'clearInterval', 'clearImmediate',
+  'close', 'addEventListener', 'wrapped', 'fire', 'run']);
+
+function own(url) {
+  const file = url.startsWith('file://') ? new URL(url).pathname : url;
+  return OWN.some((p) => file.startsWith(p));
+}
+
+function attribute(file) {
+  const p = JSON.parse(fs.readFileSync(file, 'utf8'));
+  const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const parent = new Map();
+  for (const n of p.nodes) for (const c of n.children || []) parent.set(c, n.id);
+  let busy = 0;
+  let gc = 0;
+  let mine = 0;
+  const byFn = new Map();
+  for (let i = 0; i < p.samples.length; i++) {
+    const dt = p.timeDeltas[i] || 0;
+    const leafId = p.samples[i];
+    const leaf = byId.get(leafId).callFrame;
+    if (leaf.functionName === '(idle)') continue;
+    busy += dt;
+    if (leaf.functionName === '(garbage collector)') {
+      gc += dt;
+      continue;
+    }
+    let id = leafId;
+    let hit = null;
+    while (id !== undefined) {
+      const cf = byId.get(id).callFrame;
+      if (cf.url && !cf.url.startsWith('node:')) {
+        if (own(cf.url)) hit = cf;
+        break;
+      }
+      id = parent.get(id);
+    }
+    if (!hit) continue;
+    if (WRAPPERS.has(hit.functionName) && id !== leafId) continue; // inside the wrapped original
+    mine += dt;
+    const key = `${hit.functionName || '(anonymous)'} ${path.relative(ROOT, hit.url.startsWith('file://') ? new URL(hit.url).pathname : hit.url)}`;
+    byFn.set(key, (byFn.get(key) || 0) + dt);
+  }
+  return { busy, gc, mine, top: [...byFn].sort((a, b) => b[1] - a[1]).slice(0, 6) };
+}
+
+function main() {
+  const dir = process.argv[2];
+  if (!dir) {
+    console.error('usage: node bench/overhead/attribute.js DIR (profiles from run.js --cpu-prof DIR)');
+    process.exit(2);
+  }
+  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).sort();
+  console.log('| server (profile) | busy CPU s | leakguard code, % of busy | GC, % of busy | top leakguard functions (% of busy) |');
+  console.log('|---|---|---|---|---|');
+  for (const f of files) {
+    const a = attribute(path.join(dir, f));
+    const pc = (x) => (100 * x / a.busy).toFixed(2);
+    const top = a.top.map(([k, v]) => `${k} ${pc(v)}`).join('; ');
+    console.log(`| ${f.replace(/\.cpuprofile$/, '')} | ${(a.busy / 1e6).toFixed(1)} | ${pc(a.mine)} | ${pc(a.gc)} | ${top || '–'} |`);
+  }
+}
+
+main();
