@@ -30,7 +30,19 @@ test(`soak: ${SECONDS} s of churn leaves leakguard's memory flat`, () => {
   expect(result.series.heapUsed.drift).toBeLessThanOrEqual(1024 * 1024);
   expect(result.series.external.drift).toBeLessThanOrEqual(1024 * 1024);
   expect(result.series.native.drift).toBeLessThanOrEqual(24 * 1024 * 1024);
-  expect(result.checks).toEqual({ detectorSilent: true, heapFlat: true, externalFlat: true, nativeFlat: true, findingsOpenedAndClosed: true });
+  expect(result.checks).toEqual({ detectorSilent: true, heapFlat: true, heapTrendFlat: true, externalFlat: true, nativeFlat: true, findingsOpenedAndClosed: true });
   expect(r.status).toBe(0);
   if (!result.ok) throw new Error(summary);
 }, (SECONDS + 150) * 1000);
+
+test('the soak verdict fails on drift: 160 KB held per cycle, as a leaking leakguard would', () => {
+  const r = spawnSync(process.execPath, [path.join(__dirname, '..', 'bench', 'soak', 'run.js'), '--seconds', '20', '--inject-leak', '20000', '--json'], {
+    encoding: 'utf8',
+    timeout: 140 * 1000,
+  });
+  const result = JSON.parse(r.stdout.trim().split('\n').pop());
+  expect(result.series.heapUsed.drift).toBeGreaterThan(1024 * 1024);
+  expect(result.checks.heapFlat).toBe(false);
+  expect(result.ok).toBe(false);
+  expect(r.status).toBe(1);
+}, 150 * 1000);

@@ -43,6 +43,8 @@ const { values: args } = parseArgs({
     'max-heap-drift': { type: 'string', default: String(1024 * 1024) },
     'max-native-drift': { type: 'string', default: String(24 * 1024 * 1024) },
     json: { type: 'boolean', default: false },
+    // Self-check of the verdict: hold this many bytes per cycle, as a leaking leakguard would.
+    'inject-leak': { type: 'string', default: '0' },
   },
 });
 
@@ -56,6 +58,8 @@ if (!(durationMs > 0) || !(everyMs > 0) || !(warmShare >= 0 && warmShare <= 0.5)
   process.exit(2);
 }
 
+const INJECT = Number(args['inject-leak']);
+const injected = [];
 const TICKS_LEAK = 14; // bus listeners pile up this many ticks: a 'leak' finding opens
 const TICKS_HEAL = 14; // then go away: the finding closes ('resolved' after 10 flat ticks)
 const PER_TICK = { emitters: 300, listeners: 3, timers: 300, immediates: 20, streams: 60, gzips: 1 };
@@ -126,6 +130,7 @@ async function cycle(withFinding) {
     if (t % 7 === 6) await turn(); // immediates run, streams finish closing
   }
   leakguard.stop();
+  if (INJECT > 0) injected.push('x'.repeat(INJECT).split('')); // ~8 bytes per element on the heap
   totals.cycles++;
   totals.opened += opened;
   totals.closed += closed;
@@ -209,6 +214,10 @@ async function main() {
   const checks = {
     detectorSilent: checkerFindings.length === 0,
     heapFlat: series.heapUsed.drift <= MAX_HEAP_DRIFT,
+    // A steady climb too small for the drift limit in a short run: significant (z >= 4)
+    // and at least 512 KiB/min. Clean 60-s runs here: z 2.3-3.3 at 85-153 KiB/min (the
+    // heap still settling after warm-up); 16 KB held per cycle: z 5.8 at 1.5 MiB/min.
+    heapTrendFlat: !(series.heapUsed.trend && series.heapUsed.trend.z >= 4 && series.heapUsed.trend.slopePerMinute >= 512 * 1024),
     externalFlat: series.external.drift <= MAX_HEAP_DRIFT,
     nativeFlat: series.native.drift <= MAX_NATIVE_DRIFT,
     findingsOpenedAndClosed: cyclesWithoutLeak === 0 && cyclesWithoutResolve === 0,
