@@ -76,13 +76,15 @@ function run(state, env) {
   for (const w of settings.warnings) log.warn({ event: 'config-warning' }, w);
   const leakguard = require('../index.js');
   state.unsubscribe = logEvents(log);
-  state.monitor = leakguard.start(settings.start);
+  // Near-limit first: its own timer is created before the monitor patches the timers,
+  // so it is not counted as one of the app's.
   if (settings.nearLimit) {
     state.nearLimit = leakguard.snapshotNearLimit({
       ...settings.nearLimit,
       onError: (err) => log.error({ event: 'snapshot-error', code: err.code, option: err.option }, `heap snapshot: ${err.message}`),
     });
   }
+  state.monitor = leakguard.start(settings.start);
   state.started = true;
   const o = state.monitor.options;
   log.info(
