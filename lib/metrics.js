@@ -164,16 +164,20 @@ function registerMetrics(register, options) {
     );
   };
   // Sums values per label combination, folding what the cap refuses into `other`.
+  const SEP = '\u0000';
   const capped = (set, cap, entries, labelNames) => {
+    const otherKey = labelNames.map(() => OTHER).join(SEP);
     const sums = new Map();
     for (const [values, value] of entries) {
-      const key = JSON.stringify(values.map(label));
-      const k = cap.admit(key) ? key : JSON.stringify(labelNames.map(() => OTHER));
+      const key = values.length === 1 ? label(values[0]) : values.map(label).join(SEP);
+      const k = cap.admit(key) ? key : otherKey;
       sums.set(k, (sums.get(k) || 0) + value);
     }
     for (const [k, v] of sums) {
-      const values = JSON.parse(k);
-      set(Object.fromEntries(labelNames.map((n, i) => [n, values[i]])), v);
+      const values = k.split(SEP);
+      const labels = {};
+      for (let i = 0; i < labelNames.length; i++) labels[labelNames[i]] = values[i];
+      set(labels, v);
     }
   };
 
