@@ -25,7 +25,18 @@ const DIAGNOSIS_GAP_MS = 10 * 60 * 1000;
 const MEMORY_KINDS = new Set(['heap', 'external', 'arrayBuffers', 'rss']);
 const HEAP_SITES_IDLE_TICKS = 30;
 
+// Read at most once a minute: start()/stop() cycles need not re-read the cgroup files
+// (~1.5 ms each time; the limit rarely changes).
+let memoryLimitCache = null;
 function memoryLimit() {
+  const now = Date.now();
+  if (memoryLimitCache && now - memoryLimitCache.at < 60000) return memoryLimitCache.bytes;
+  const bytes = readMemoryLimit();
+  memoryLimitCache = { at: now, bytes };
+  return bytes;
+}
+
+function readMemoryLimit() {
   try {
     const { memoryLimits } = require('./native');
     if (typeof memoryLimits === 'function') {

@@ -64,9 +64,10 @@ const TICKS_LEAK = 14; // bus listeners pile up this many ticks: a 'leak' findin
 const TICKS_HEAL = 14; // then go away: the finding closes ('resolved' after 10 flat ticks)
 const PER_TICK = { emitters: 300, listeners: 3, timers: 300, immediates: 20, streams: 60, gzips: 1 };
 const SHORT_TICKS = 2; // most cycles: start(), 2 ticks of churn, stop()
+const BARE_CYCLES = 4; // plus this many bare start()/stop() pairs per cycle
 const FINDING_EVERY = 20; // every 20th cycle also opens and closes a finding
 
-const totals = { cycles: 0, findingCycles: 0, ticks: 0, emitters: 0, listeners: 0, timers: 0, streams: 0, opened: 0, closed: 0 };
+const totals = { cycles: 0, findingCycles: 0, startStops: 0, ticks: 0, emitters: 0, listeners: 0, timers: 0, streams: 0, opened: 0, closed: 0 };
 const noop = () => {};
 
 // One tick worth of churn: everything created here is dropped before it returns,
@@ -130,6 +131,13 @@ async function cycle(withFinding) {
     if (t % 7 === 6) await turn(); // immediates run, streams finish closing
   }
   leakguard.stop();
+  // Bare start()/stop() pairs: every hook attached and detached again, with the
+  // tracked emitters of this cycle still registered.
+  for (let i = 0; i < BARE_CYCLES; i++) {
+    leakguard.start({ intervalMs: 3600000, warmupMs: 0, forcedGc: false });
+    leakguard.stop();
+  }
+  totals.startStops += 1 + BARE_CYCLES;
   if (INJECT > 0) injected.push('x'.repeat(INJECT).split('')); // ~8 bytes per element on the heap
   totals.cycles++;
   totals.opened += opened;
@@ -243,7 +251,7 @@ async function main() {
   } else {
     const mib = (b) => `${(b / 1048576).toFixed(2)} MiB`;
     console.log(`soak on Node ${process.version}: ${(result.durationMs / 60000).toFixed(1)} min, ${points.length} measurements every ${everyMs / 1000} s, warm-up ${(warmMs / 1000).toFixed(0)} s`);
-    console.log(`churn: ${totals.cycles} start()/stop() cycles, ${totals.ticks} ticks, ${totals.emitters} tracked emitters, ${totals.listeners} listeners, ${totals.timers} timers, ${totals.streams} streams, findings opened ${totals.opened} / closed ${totals.closed}`);
+    console.log(`churn: ${totals.cycles} cycles (${totals.startStops} start()/stop() pairs), ${totals.ticks} ticks, ${totals.emitters} tracked emitters, ${totals.listeners} listeners, ${totals.timers} timers, ${totals.streams} streams, findings opened ${totals.opened} / closed ${totals.closed}`);
     for (const [k, s] of Object.entries(series)) {
       console.log(`  ${k.padEnd(12)} first ${mib(s.first).padStart(11)}  last ${mib(s.last).padStart(11)}  drift ${mib(s.drift).padStart(10)}  range ${mib(s.max - s.min).padStart(10)}  slope ${s.trend ? `${(s.trend.slopePerMinute / 1024).toFixed(1)} KiB/min, z ${s.trend.z.toFixed(2)}` : '-'}`);
     }
