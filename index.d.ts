@@ -555,8 +555,8 @@ export interface CombinedReport {
  * (`node:worker_threads`; each started monitor listens, unref'd, until stop()).
  * Each worker runs its own monitor: lib/ state and the native detector are per thread.
  * Resolves once every known monitor answered or after `timeoutMs` (1..600 000 ms,
- * default 2000); never rejects. The main thread knows the workers' monitors from load
- * on; a worker asking for the first time waits the whole timeout. Throws `TypeError`
+ * default 2000); never rejects. A thread knows the other monitors while its own monitor
+ * runs; without one, the call waits the whole timeout. Throws `TypeError`
  * (`LEAKGUARD_INVALID_ARG`, `LEAKGUARD_UNKNOWN_OPTION`) or `RangeError` for bad options.
  */
 export declare function combinedReport(options?: { timeoutMs?: number }): Promise<CombinedReport>;

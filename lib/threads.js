@@ -30,8 +30,14 @@ function orig() {
   return t || globalThis;
 }
 
-function ensureRoster() {
-  if (rosterChannel) return;
+// The roster channel is open while this thread's monitor runs or a combinedReport()
+// is under way (a count of holders), so that loading leakguard opens nothing.
+let rosterHolders = 0;
+
+/** Opens the roster if needed; true when it opened just now (it knows nobody yet). */
+function holdRoster() {
+  rosterHolders++;
+  if (rosterChannel) return false;
   rosterChannel = new BroadcastChannel(CHANNEL);
   rosterChannel.onmessage = (e) => {
     const m = e.data;
@@ -41,6 +47,15 @@ function ensureRoster() {
   };
   rosterChannel.unref();
   rosterChannel.postMessage({ t: 'who' });
+  return true;
+}
+
+function releaseRoster() {
+  if (--rosterHolders > 0 || !rosterChannel) return;
+  rosterHolders = 0;
+  rosterChannel.close();
+  rosterChannel = null;
+  roster.clear();
 }
 
 function post(channel, message) {
@@ -73,6 +88,7 @@ function listen(getReport) {
   };
   ch.unref();
   responder = ch;
+  holdRoster();
   post(ch, { t: 'hello', threadId });
   // A worker that ends on its own (or by process.exit()) says bye; one ended by
   // worker.terminate() cannot, and is reported missing once.
@@ -86,15 +102,16 @@ function unlisten() {
   post(responder, { t: 'bye', threadId });
   responder.close();
   responder = null;
+  releaseRoster();
 }
 
 /**
  * Reports of every thread that runs a monitor: this thread's own report() and the
  * answers of the others within `timeoutMs`. Resolves (never rejects) to
  * `{ main: Report | null, workers: { threadId, report }[], missing: number[] }`.
- * It waits for the threads its roster knows (monitors that said hello); in the main
- * thread the roster runs from load, in a worker from its first call, which therefore
- * waits the whole timeout. `missing`: known threads that did not answer in time.
+ * It waits for the threads its roster knows (monitors that said hello); the roster runs
+ * while this thread's own monitor runs. Without one, the call waits the whole timeout.
+ * `missing`: known threads that did not answer in time.
  */
 function combinedReport(options) {
   let timeoutMs = 2000;
@@ -114,8 +131,7 @@ function combinedReport(options) {
     }
   }
   // A roster opened just now knows nobody yet: wait the whole timeout for answers.
-  const fresh = !rosterChannel;
-  ensureRoster();
+  const fresh = holdRoster();
   const leakguard = require('../index.js');
   const own = leakguard.report();
   const id = ++sequence;
@@ -131,6 +147,7 @@ function combinedReport(options) {
       t.clearTimeout(timer);
       timer = null;
       reply.close();
+      releaseRoster();
       const workers = [];
       let main = isMainThread ? own : null;
       for (const a of answers.values()) {
@@ -151,7 +168,7 @@ function combinedReport(options) {
       answers.set(a.threadId, a);
       roster.add(a.threadId);
       expected.delete(a.threadId);
-      if (expected.size === 0) finish();
+      if (expected.size === 0 && !fresh) finish();
     };
     timer = t.setTimeout(finish, timeoutMs);
     post(rosterChannel, { t: 'request', id, reply: replyName, from: threadId });
@@ -160,9 +177,5 @@ function combinedReport(options) {
     if (expected.size === 0 && !fresh) t.setTimeout(finish, Math.min(timeoutMs, EMPTY_ROSTER_GRACE_MS));
   });
 }
-
-// The main thread keeps a roster from the start, so that combinedReport() knows whom
-// to wait for; workers build theirs on their first combinedReport().
-if (isMainThread) ensureRoster();
 
 module.exports = { listen, unlisten, combinedReport, _roster: roster };
