@@ -211,3 +211,46 @@ describe('readEnvOptions()', () => {
     expect(err.problems[2].message).toBe('LEAKGUARD_SNAPSHOT_MAX="1.5": must be an integer from 1 to 1000, got 1.5');
   });
 });
+
+describe('lib/log.js', () => {
+  const channels = require('../lib/channels');
+  const { createLogger, logEvents } = require('../lib/log');
+
+  test('every leakguard:* event becomes one line; json lines keep pino fields, pretty lines read as text', () => {
+    const json = [];
+    const pretty = [];
+    const off = [];
+    const stops = [
+      logEvents(createLogger('json', (l) => json.push(l))),
+      logEvents(createLogger('pretty', (l) => pretty.push(l))),
+      logEvents(createLogger('off', (l) => off.push(l))),
+    ];
+    try {
+      const finding = { id: 7, kind: 'heap', target: 'heapUsed', unit: 'bytes', baseline: 1, current: 3 * 1024 * 1024, growthPerMinute: 5, confidence: 0.99, timeToLimitMs: null, sites: Array.from({ length: 8 }, (_, i) => ({ stack: `a.js:${i}:1`, count: i })), since: 1, closedAt: 2, message: 'grows' };
+      channels.publish('resolved', finding);
+      channels.publish('diagnosis', { finding, diagnosis: { classes: [{ name: 'Session', countDelta: 100, sizeDelta: 2 * 1024 * 1024 }], holders: [{ name: 'sessions', type: 'Map', sizeDelta: 2097152 }] } });
+      channels.publish('diagnosis', { finding, diagnosis: { skipped: 'not enough memory' } });
+      channels.publish('skipped', { reason: 'insufficient-memory', trigger: 'headroom', neededBytes: 64 * 1024 * 1024, availableBytes: 10 * 1024 * 1024, diskFreeBytes: null, artifactPath: '/tmp/x.json' });
+    } finally {
+      for (const stop of stops) stop();
+    }
+    channels.publish('resolved', { id: 8 }); // after unsubscribing: nothing
+    expect(off).toEqual([]);
+    expect(json).toHaveLength(4);
+    const lines = json.map((l) => {
+      expect(l.endsWith('\n')).toBe(true);
+      expect(l.indexOf('\n')).toBe(l.length - 1);
+      return JSON.parse(l);
+    });
+    expect(lines.map((l) => [l.level, l.event])).toEqual([[30, 'resolved'], [30, 'diagnosis'], [30, 'diagnosis'], [40, 'snapshot-skipped']]);
+    expect(lines[0].sites).toHaveLength(5);
+    expect(lines[0].message).toBeUndefined();
+    expect(lines[0].msg).toBe('resolved: finding 7 (heap heapUsed) stopped growing at 3.0 MiB');
+    expect(lines[1]).toMatchObject({ findingId: 7, holders: [{ name: 'sessions', type: 'Map' }] });
+    expect(lines[1].msg).toBe('heap diagnosis of finding 7: Session +100 (+2.0 MiB)');
+    expect(lines[2].msg).toBe('heap diagnosis of finding 7 skipped: not enough memory');
+    expect(lines[3].msg).toBe('heap snapshot skipped (insufficient-memory, trigger headroom): needs 64.0 MiB, 10.0 MiB available; evidence file /tmp/x.json');
+    expect(pretty).toHaveLength(4);
+    expect(pretty[3]).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z WARN  leakguard\[\d+\]: heap snapshot skipped \(insufficient-memory/);
+  });
+});
