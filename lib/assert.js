@@ -1,6 +1,7 @@
 'use strict';
 const { debug } = require('./debug');
 const { holderSites } = require('./holder-sites');
+const { growthLineOf } = require('./heap-sites');
 // Leak assertions for tests (issue 6), framework-agnostic: assertNoLeak(fn, options)
 // and assertCollected(factory, options) throw a LeakError with `.findings`.
 // jest.js wraps them as the matchers toLeak() and toBeCollected().
@@ -694,22 +695,35 @@ function post(session, method, params) {
 
 function profileSites(profile, calls) {
   const totals = new Map();
-  const walk = (node, site) => {
+  const frames = new Map(); // site -> app call frames, innermost first
+  const walk = (node, site, chain) => {
     const cf = node.callFrame;
     const url = cf.url || '';
     let here = site;
+    let hereChain = chain;
     if (url && url.includes('/') && !url.startsWith('node:')) {
       const file = url.startsWith('file://') ? require('node:url').fileURLToPath(url) : url;
       if (!isOwn(file) && !file.includes(`${path.sep}node_modules${path.sep}`) && path.basename(file) !== 'jest.js') {
         here = `${cf.functionName || '(anonymous)'} (${displayPath(file)}:${cf.lineNumber + 1}:${cf.columnNumber + 1})`;
+        hereChain = [cf, ...chain].slice(0, 4);
       }
     }
-    if (here && node.selfSize) totals.set(here, (totals.get(here) || 0) + node.selfSize);
-    for (const c of node.children || []) walk(c, here);
+    if (here && node.selfSize) {
+      totals.set(here, (totals.get(here) || 0) + node.selfSize);
+      if (!frames.has(here)) frames.set(here, hereChain);
+    }
+    for (const c of node.children || []) walk(c, here, hereChain);
   };
-  walk(profile.head, null);
-  return [...totals].map(([site, bytes]) => ({ site, bytesPerCall: Math.round(bytes / calls), count: Math.round(bytes / calls) }))
+  walk(profile.head, null, []);
+  const top = [...totals].map(([site, bytes]) => ({ site, bytesPerCall: Math.round(bytes / calls), count: Math.round(bytes / calls) }))
     .filter((s) => s.bytesPerCall > 0).sort((a, b) => b.bytesPerCall - a.bytesPerCall).slice(0, 3);
+  // The call in the allocating function (or a helper it calls) that adds to a
+  // collection declared outside it: the line that keeps what was allocated.
+  for (const s of top) {
+    const line = growthLineOf(frames.get(s.site) || []);
+    if (line) s.growth = line;
+  }
+  return top;
 }
 
 function snapshotDiffer() {
@@ -849,6 +863,7 @@ function formatFindings(findings) {
       const n = f.kind === 'heap' ? ` (~${formatBytes(s.bytesPerCall)}/call)` : f.kind === 'external' ? '' : ` (${s.count}×)`;
       // Not "at ...": jest would take the line for a stack frame and move it.
       lines.push(`  ${f.kind === 'heap' || f.kind === 'external' ? 'allocated by' : 'from'} ${s.site.replace(/\n/g, ' ← ')}${n}`);
+      if (s.growth && f.kind === 'heap' && !f.sites.some((o) => o.holder && s.growth.includes(o.site.split(' (')[0]))) lines.push(`    kept by ${s.growth}`);
     }
   }
   return lines;

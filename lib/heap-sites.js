@@ -188,4 +188,16 @@ class HeapSites {
   }
 }
 
-module.exports = { HeapSites };
+/**
+ * The growth line for an allocating call frame (`HeapProfiler` callFrame) and its app
+ * callers (innermost first), as `history.push() (file:line:col)` (two joined by
+ * ` | `), or null. Never throws.
+ */
+function growthLineOf(frames, builtin) {
+  let apps = null;
+  for (let i = frames.length - 1; i >= 0; i--) apps = { cf: frames[i], up: apps };
+  if (!apps) return null;
+  return guard('finding the growth line of a heap site', () => growthLine({ apps, builtin }, new Map())) || null;
+}
+
+module.exports = { HeapSites, growthLineOf };
