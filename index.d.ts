@@ -385,17 +385,22 @@ export interface SeriesHistory {
 
 /**
  * Chart history of this thread's monitor, kept natively (Rust, `src/core/history.rs`),
- * bounded: 120 points per series, 128 series (the count series updated longest ago are
- * evicted first). Series order: memory floors, series with an open finding, largest counts.
+ * bounded: 120 points per series, 128 series (≈ 280 KB at most). Once 128 series are
+ * held, only memory series and series with an open finding get a track (replacing the
+ * smallest count without one). Series order: memory floors, series with an open
+ * finding, largest counts.
  */
 export interface HistoryReport {
   series: SeriesHistory[];
-  /** Series held, points held, per-series and series caps, evicted series. */
+  /** Series held, points held, per-series and series caps. */
   tracks: number;
   points: number;
   maxPointsPerSeries: number;
   maxTracks: number;
+  /** Tracks dropped to make room for a memory series or a series with an open finding. */
   evictedTracks: number;
+  /** Series without a track at the last tick (the history was full; they are still detected). */
+  untrackedSeries: number;
   /** Approximate bytes held by the history. */
   approxBytes: number;
 }

@@ -4,8 +4,8 @@
 //! whole run at decreasing resolution: at most `points` points per series, evenly
 //! thinned (when a track is full, every other point is dropped and the track keeps
 //! one point in `2 × stride` from then on). Memory is bounded by
-//! `points × max_tracks` points; the tracks not updated for the longest time are
-//! evicted first. [`fit`] reproduces the detector's Theil-Sen line over a window
+//! `points × max_tracks` points; once full, only memory series and series with an
+//! open finding get a track (see [`History`]). [`fit`] reproduces the detector's Theil-Sen line over a window
 //! (slope = median pairwise slope, intercept = median residual), so a chart can draw
 //! the line the decision used.
 use std::collections::HashMap;
@@ -39,6 +39,8 @@ struct Track {
     points: Vec<(f64, f64)>,
     /// The newest point offered (kept even when thinned out, so charts reach "now").
     last: (f64, f64),
+    /// The last `record_detector` call that saw this series.
+    epoch: u64,
 }
 
 impl Track {
@@ -142,16 +144,28 @@ pub struct HistoryStats {
     pub points: usize,
     pub max_points_per_series: usize,
     pub max_tracks: usize,
+    /// Tracks dropped to make room for a memory series or a series with an open finding.
     pub evicted_tracks: u64,
+    /// Detector series without a track at the last record (the history was full).
+    pub untracked_series: usize,
     pub approx_bytes: usize,
 }
 
 /// Bounded per-series history (see the module docs).
+///
+/// While there is room, every series gets a track. Once `max_tracks` are held, a new
+/// series gets one only if it is a memory series or has an open finding (it replaces the
+/// count track without a finding that holds the smallest value); the others are counted
+/// in `untracked_series`. A track whose series left the detector is dropped.
 #[derive(Debug)]
 pub struct History {
     cfg: HistoryConfig,
-    tracks: HashMap<(Kind, String), Track>,
+    /// kind -> target -> track (nested so lookups by `&str` allocate nothing).
+    tracks: HashMap<Kind, HashMap<String, Track>>,
+    len: usize,
     evicted_tracks: u64,
+    untracked_series: usize,
+    epoch: u64,
 }
 
 fn kind_order(k: Kind) -> usize {
@@ -170,55 +184,128 @@ fn kind_order(k: Kind) -> usize {
 impl History {
     pub fn new(cfg: HistoryConfig) -> Self {
         let cfg = HistoryConfig { points: cfg.points.clamp(16, 2000), max_tracks: cfg.max_tracks.max(4) };
-        History { cfg, tracks: HashMap::new(), evicted_tracks: 0 }
+        History { cfg, tracks: HashMap::new(), len: 0, evicted_tracks: 0, untracked_series: 0, epoch: 0 }
     }
 
-    /// Offers a point; ignored unless it is newer than the track's newest point.
+    fn get(&self, kind: Kind, target: &str) -> Option<&Track> {
+        self.tracks.get(&kind).and_then(|m| m.get(target))
+    }
+
+    fn insert(&mut self, kind: Kind, target: String, t: f64, v: f64) {
+        let mut tr = Track { stride: 1, seen: 0, points: Vec::with_capacity(16), last: (f64::NEG_INFINITY, 0.0), epoch: self.epoch };
+        tr.push(t, v, self.cfg.points);
+        if self.tracks.entry(kind).or_default().insert(target, tr).is_none() {
+            self.len += 1;
+        }
+    }
+
+    fn remove(&mut self, kind: Kind, target: &str) {
+        if let Some(m) = self.tracks.get_mut(&kind) {
+            if m.remove(target).is_some() {
+                self.len -= 1;
+            }
+        }
+    }
+
+    /// The count track (not in `keep`) chosen by `key`'s minimum.
+    fn victim(&self, keep: &[(Kind, String)], key: impl Fn(&Track) -> f64) -> Option<(Kind, String)> {
+        self.tracks
+            .iter()
+            .filter(|(k, _)| !k.is_memory())
+            .flat_map(|(k, m)| m.iter().map(move |(t, tr)| (*k, t, tr)))
+            .filter(|(k, t, _)| !keep.iter().any(|(kk, tt)| kk == k && tt == *t))
+            .min_by(|a, b| key(a.2).total_cmp(&key(b.2)))
+            .map(|(k, t, _)| (k, t.clone()))
+    }
+
+    /// Offers a point; ignored unless it is newer than the track's newest point. When
+    /// the history is full, the count track updated longest ago makes room.
     pub fn record(&mut self, kind: Kind, target: &str, t: f64, v: f64) {
         if !t.is_finite() || !v.is_finite() {
             return;
         }
         let cap = self.cfg.points;
-        if let Some(tr) = self.tracks.get_mut(&(kind, target.to_string())) {
+        if let Some(tr) = self.tracks.get_mut(&kind).and_then(|m| m.get_mut(target)) {
             if t > tr.last.0 {
                 tr.push(t, v, cap);
             }
             return;
         }
-        if self.tracks.len() >= self.cfg.max_tracks {
-            // Evict the count track updated longest ago (memory tracks are 4 and always updated).
-            let oldest = self
-                .tracks
-                .iter()
-                .filter(|(k, _)| !k.0.is_memory())
-                .min_by(|a, b| a.1.last.0.total_cmp(&b.1.last.0))
-                .map(|(k, _)| k.clone());
-            match oldest {
-                Some(k) => {
-                    self.tracks.remove(&k);
+        if self.len >= self.cfg.max_tracks {
+            match self.victim(&[], |tr| tr.last.0) {
+                Some((k, tgt)) => {
+                    self.remove(k, &tgt);
                     self.evicted_tracks += 1;
                 }
                 None => return,
             }
         }
-        let mut tr = Track { stride: 1, seen: 0, points: Vec::with_capacity(16), last: (f64::NEG_INFINITY, 0.0) };
-        tr.push(t, v, cap);
-        self.tracks.insert((kind, target.to_string()), tr);
+        self.insert(kind, target.to_string(), t, v);
     }
 
     /// Records the newest point of every detector series (once per tick; a memory
-    /// series without a new floor this tick adds nothing).
+    /// series without a new floor this tick adds nothing). Tracks of series the
+    /// detector no longer has are dropped. Allocates only for new series.
     pub fn record_detector(&mut self, d: &Detector) {
-        let mut batch: Vec<(Kind, String, f64, f64)> = Vec::new();
+        self.epoch += 1;
+        let epoch = self.epoch;
+        let cap = self.cfg.points;
+        let full = self.len >= self.cfg.max_tracks;
+        // Open findings matter only when a series has to earn a track.
+        let open: Vec<(Kind, String)> = if full { d.findings().into_iter().map(|f| (f.kind, f.target)).collect() } else { Vec::new() };
+        let mut pending: Vec<(Kind, String, f64, f64)> = Vec::new();
+        let mut untracked = 0;
+        let room = self.cfg.max_tracks.saturating_sub(self.len);
+        let tracks = &mut self.tracks;
         d.for_each_latest(|k, target, t, v| {
-            let newer = self.tracks.get(&(k, target.to_string())).map_or(true, |tr| t > tr.last.0);
-            if newer {
-                batch.push((k, target.to_string(), t, v));
+            if !t.is_finite() || !v.is_finite() {
+                return;
+            }
+            match tracks.get_mut(&k).and_then(|m| m.get_mut(target)) {
+                Some(tr) => {
+                    tr.epoch = epoch;
+                    if t > tr.last.0 {
+                        tr.push(t, v, cap);
+                    }
+                }
+                None => {
+                    if pending.len() < room || k.is_memory() || open.iter().any(|(ok, ot)| *ok == k && ot == target) {
+                        pending.push((k, target.to_string(), t, v));
+                    } else {
+                        untracked += 1;
+                    }
+                }
             }
         });
-        for (k, target, t, v) in batch {
-            self.record(k, &target, t, v);
+        // Series gone from the detector.
+        let gone: Vec<(Kind, String)> = self
+            .tracks
+            .iter()
+            .flat_map(|(k, m)| m.iter().filter(|(_, tr)| tr.epoch != epoch).map(move |(t, _)| (*k, t.clone())))
+            .collect();
+        for (k, t) in gone {
+            self.remove(k, &t);
         }
+        // Memory series and open findings first, so they are the ones that get room.
+        pending.sort_by_key(|p| if p.0.is_memory() { 0 } else if open.iter().any(|(ok, ot)| *ok == p.0 && *ot == p.1) { 1 } else { 2 });
+        for (k, target, t, v) in pending {
+            if self.len >= self.cfg.max_tracks {
+                let urgent = k.is_memory() || open.iter().any(|(ok, ot)| *ok == k && *ot == target);
+                let victim = if urgent { self.victim(&open, |tr| tr.last.1) } else { None };
+                match victim {
+                    Some((vk, vt)) => {
+                        self.remove(vk, &vt);
+                        self.evicted_tracks += 1;
+                    }
+                    None => {
+                        untracked += 1;
+                        continue;
+                    }
+                }
+            }
+            self.insert(k, target, t, v);
+        }
+        self.untracked_series = untracked;
     }
 
     /// Chartable histories: every memory series, then open-finding series, then the
@@ -232,7 +319,7 @@ impl History {
             .map(|s| {
                 let window: Vec<ChartPoint> = s.history.iter().map(|p| ChartPoint { t: p[0], v: p[1] }).collect();
                 let wpts: Vec<(f64, f64)> = s.history.iter().map(|p| (p[0], p[1])).collect();
-                let (points, stride) = match self.tracks.get(&(s.kind, s.target.clone())) {
+                let (points, stride) = match self.get(s.kind, &s.target) {
                     Some(tr) => {
                         let mut pts: Vec<ChartPoint> = tr.points.iter().map(|&(t, v)| ChartPoint { t, v }).collect();
                         if pts.last().map_or(true, |p| p.t < tr.last.0) {
@@ -261,19 +348,17 @@ impl History {
 
     /// Sizes of the history itself.
     pub fn stats(&self) -> HistoryStats {
-        let points: usize = self.tracks.values().map(|t| t.points.len()).sum();
+        let all = || self.tracks.values().flat_map(|m| m.iter());
+        let points: usize = all().map(|(_, t)| t.points.len()).sum();
         let approx_bytes = std::mem::size_of::<History>()
-            + self
-                .tracks
-                .iter()
-                .map(|(k, t)| std::mem::size_of::<Track>() + k.1.len() + 48 + t.points.capacity() * 16)
-                .sum::<usize>();
+            + all().map(|(k, t)| std::mem::size_of::<Track>() + k.len() + 48 + t.points.capacity() * 16).sum::<usize>();
         HistoryStats {
-            tracks: self.tracks.len(),
+            tracks: self.len,
             points,
             max_points_per_series: self.cfg.points,
             max_tracks: self.cfg.max_tracks,
             evicted_tracks: self.evicted_tracks,
+            untracked_series: self.untracked_series,
             approx_bytes,
         }
     }
@@ -305,7 +390,7 @@ mod tests {
         for i in 0..1000 {
             h.record(Kind::Timers, "Timeout", i as f64, i as f64);
         }
-        let tr = h.tracks.values().next().unwrap();
+        let tr = h.get(Kind::Timers, "Timeout").unwrap();
         assert!(tr.points.len() <= 16, "{}", tr.points.len());
         assert!(tr.points.len() >= 8);
         assert_eq!(tr.points[0], (0.0, 0.0));
@@ -316,7 +401,7 @@ mod tests {
         assert_eq!(tr.stride as f64, gap);
         // Older or equal times are ignored.
         h.record(Kind::Timers, "Timeout", 5.0, 1.0);
-        assert_eq!(h.tracks.values().next().unwrap().last, (999.0, 999.0));
+        assert_eq!(h.get(Kind::Timers, "Timeout").unwrap().last, (999.0, 999.0));
     }
 
     #[test]
@@ -329,9 +414,9 @@ mod tests {
         let st = h.stats();
         assert_eq!(st.tracks, 5);
         assert_eq!(st.evicted_tracks, 6);
-        assert!(h.tracks.contains_key(&(Kind::Heap, "heapUsed".to_string())));
-        assert!(h.tracks.contains_key(&(Kind::Listeners, "e9".to_string())));
-        assert!(!h.tracks.contains_key(&(Kind::Listeners, "e0".to_string())));
+        assert!(h.get(Kind::Heap, "heapUsed").is_some());
+        assert!(h.get(Kind::Listeners, "e9").is_some());
+        assert!(h.get(Kind::Listeners, "e0").is_none());
     }
 
     #[test]
@@ -369,5 +454,35 @@ mod tests {
         assert_eq!(out[1].target, "bus:flat");
         assert_eq!(out[1].finding_id, None);
         assert_eq!(h.export(&d, 1).len(), 1);
+    }
+
+    #[test]
+    fn a_full_history_does_not_churn_and_keeps_room_for_findings() {
+        let t0 = 1.8e12;
+        let mut d = Detector::new(Config { warmup_ms: 0.0, ..Config::default() });
+        let mut h = History::new(HistoryConfig { points: 16, max_tracks: 8 });
+        let s = |target: String, v: f64| Sample { kind: Kind::Listeners, target, value: Some(v), adds: None, aged: None, min_level: None, sites: None };
+        for i in 0..40 {
+            // 20 flat series, and from tick 10 one that leaks.
+            let mut v: Vec<Sample> = (0..20).map(|j| s(format!("flat{j}"), 5.0)).collect();
+            if i >= 10 {
+                v.push(s("late:leak".into(), 20.0 * (i - 10) as f64));
+            }
+            d.tick(t0 + i as f64 * 1000.0, v);
+            h.record_detector(&d);
+        }
+        let st = h.stats();
+        assert_eq!(st.tracks, 8);
+        // The flat ones that got no track stay untracked (no eviction churn)...
+        assert_eq!(st.untracked_series, 13);
+        // ...but the leaking series got a track once its finding opened, replacing one.
+        assert_eq!(d.findings().len(), 1);
+        assert!(h.get(Kind::Listeners, "late:leak").is_some());
+        assert_eq!(st.evicted_tracks, 1);
+        // A series that leaves the detector loses its track.
+        d.remove_series(Kind::Listeners, "late:leak");
+        h.record_detector(&d);
+        assert!(h.get(Kind::Listeners, "late:leak").is_none());
+        assert_eq!(h.stats().tracks, 7);
     }
 }
