@@ -222,7 +222,11 @@ function ownSection(r) {
     kv('tracked emitters', `${esc(F.count(l.trackedEmitters))}<small>cap 10,000 · ${esc(F.count(l.droppedEmitters))} dropped</small>`),
     kv('hook errors', esc(F.count((l.hookErrors || 0) + (l.listenerErrors || 0))), (l.hookErrors || 0) + (l.listenerErrors || 0) > 0 ? 'leak' : ''),
   ];
-  return `<section><h2>leakguard itself</h2><div class="overview own">${cells.join('')}</div></section>`;
+  const o = isObject(r.options) ? r.options : null;
+  const settings = o
+    ? `<p class="note">Settings: tick ${esc(F.duration(o.intervalMs))}, warm-up ${esc(F.duration(o.warmupMs))}, sensitivity ${esc(o.sensitivity)}${['timers', 'streams', 'handles', 'heapSites', 'forcedGc', 'heapDiagnosis', 'allStacks'].filter((k) => typeof o[k] === 'boolean').map((k) => `, ${esc(k)} ${o[k] ? 'on' : 'off'}`).join('')}.</p>`
+    : '';
+  return `<section><h2>leakguard itself</h2>${settings}<div class="overview own">${cells.join('')}</div></section>`;
 }
 
 /**
