@@ -90,3 +90,24 @@ test('in this process too, the panic hook throws and the addon keeps working', (
   const token = new binding.HeapAnalysisCancelToken();
   expect(token.cancelled).toBe(false);
 });
+
+test('every #[napi] function, method, constructor and getter in src/binding carries catch_unwind', () => {
+  const dir = path.join(__dirname, '..', 'src', 'binding');
+  const missing = [];
+  let entryPoints = 0;
+  for (const f of fs.readdirSync(dir).filter((n) => n.endsWith('.rs'))) {
+    const lines = fs.readFileSync(path.join(dir, f), 'utf8').split('\n');
+    lines.forEach((line, i) => {
+      const m = /^\s*#\[napi(?:\((.*)\))?\]\s*$/.exec(line);
+      if (!m) return;
+      // The item the attribute applies to: the next line that is not an attribute or doc comment.
+      let j = i + 1;
+      while (j < lines.length && /^\s*(#\[|\/\/\/)/.test(lines[j])) j++;
+      if (!/^\s*(pub(\([a-z]+\))? )?fn /.test(lines[j])) return; // struct, impl or object
+      entryPoints++;
+      if (!/\bcatch_unwind\b/.test(m[1] || '')) missing.push(`${f}:${i + 1}: ${lines[j].trim()}`);
+    });
+  }
+  expect(missing).toEqual([]);
+  expect(entryPoints).toBeGreaterThanOrEqual(20);
+});
