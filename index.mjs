@@ -37,4 +37,5 @@ export const {
   formatFindings,
   DEFAULTS,
   registerMetrics,
+  combinedReport,
 } = leakguard;

@@ -80,6 +80,7 @@ const FUNCTIONS = {
     call: (o) => leakguard.registerMetrics(require('prom-client').register, o),
     options: { prefix: ['name'], maxLabelValues: ['integer', 1] },
   },
+  combinedReport: { call: (o) => leakguard.combinedReport(o), options: { timeoutMs: ['number', 1] } },
 };
 const ASSERT_OPTIONS = {
   iterations: ['integer', 1], rounds: ['integer', 4], warmup: ['integer', 0], resourceCalls: ['integer', 1],
