@@ -27,11 +27,13 @@ test(`soak: ${SECONDS} s of churn leaves leakguard's memory flat`, () => {
   expect(result.totals.streams).toBeGreaterThan(1000);
   expect(result.measurements).toBeGreaterThanOrEqual(30);
   expect({ cyclesWithoutLeak: result.cyclesWithoutLeak, cyclesWithoutResolve: result.cyclesWithoutResolve }).toEqual({ cyclesWithoutLeak: 0, cyclesWithoutResolve: 0 });
-  // Flat: heap and external post-GC floors within 1 MiB, native (rss - heap - external) within 24 MiB.
+  // Flat: heap and external post-GC floors within 1 MiB, native (rss - heap - external) within 32 MiB
+  // (the detector's own minimum for a native finding; a 60-s run ends while the native floor
+  // still rises out of warm-up: +15 MiB measured here, level after 1-2 min).
   expect(result.checkerFindings).toEqual([]);
   expect(result.series.heapUsed.drift).toBeLessThanOrEqual(1024 * 1024);
   expect(result.series.external.drift).toBeLessThanOrEqual(1024 * 1024);
-  expect(result.series.native.drift).toBeLessThanOrEqual(24 * 1024 * 1024);
+  expect(result.series.native.drift).toBeLessThanOrEqual(32 * 1024 * 1024);
   expect(result.checks).toEqual({ detectorSilent: true, heapFlat: true, heapTrendFlat: true, externalFlat: true, nativeFlat: true, findingsOpenedAndClosed: true });
   expect(r.status).toBe(0);
   if (!result.ok) throw new Error(summary);

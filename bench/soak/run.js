@@ -41,7 +41,7 @@ const { values: args } = parseArgs({
     every: { type: 'string' }, // seconds between measurements
     warmup: { type: 'string' }, // share of the run excluded from drift (0..0.5)
     'max-heap-drift': { type: 'string', default: String(1024 * 1024) },
-    'max-native-drift': { type: 'string', default: String(24 * 1024 * 1024) },
+    'max-native-drift': { type: 'string', default: String(32 * 1024 * 1024) }, // the detector's own minimum native growth
     json: { type: 'boolean', default: false },
     // Self-check of the verdict: hold this many bytes per cycle, as a leaking leakguard would.
     'inject-leak': { type: 'string', default: '0' },
