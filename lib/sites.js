@@ -6,7 +6,9 @@
 const path = require('node:path');
 
 const OWN_DIR = path.resolve(__dirname, '..');
-const OWN_FILES = [path.join(OWN_DIR, 'lib') + path.sep, path.join(OWN_DIR, 'index.js')];
+// leakguard's own code: lib/ and the package's entry points (their frames are never a site).
+const OWN_FILES = [path.join(OWN_DIR, 'lib') + path.sep, path.join(OWN_DIR, 'bin') + path.sep,
+  ...['index.js', 'index.mjs', 'register.js', 'register.mjs', 'jest.js', 'binding.js'].map((f) => path.join(OWN_DIR, f))];
 const MAX_FRAMES = 4;
 const CAPTURE_LIMIT = 24;
 
