@@ -17,6 +17,7 @@
 //   (peers: `npm install` in bench/overhead first; a peer that is not installed is skipped)
 //   --configs off,default,...   run a subset     --cpu-prof DIR   profile each server
 //   --out FILE                  also write the raw results as JSON
+//   --node-args "--flag ..."    extra node flags for every server
 const { fork } = require('node:child_process');
 const path = require('node:path');
 const fs = require('node:fs');
@@ -34,6 +35,7 @@ const { values: args } = parseArgs({
     connections: { type: 'string', default: '10' },
     configs: { type: 'string', default: 'off,off2,default,hooks,all,memwatch,asynchooks' },
     'cpu-prof': { type: 'string' },
+    'node-args': { type: 'string', default: '' },
     out: { type: 'string' },
   },
 });
@@ -49,11 +51,18 @@ const LABELS = {
   off2: 'off, a second server (noise control)',
   default: 'leakguard `start()` (default)',
   hooks: 'leakguard, hooks only (`heapSites: false, forcedGc: false`)',
+  noforcedgc: 'leakguard, `forcedGc: false`',
+  noheapsites: 'leakguard, `heapSites: false`',
   all: 'leakguard, everything on (`allStacks: true, heapDiagnosis: true`)',
   memwatch: '`@airbnb/node-memwatch` (stats + leak listeners)',
   asynchooks: 'async_hooks tracker, a stack per resource',
 };
-const SERVER_CONFIG = { off2: 'off', hooks: 'lg:{"heapSites":false,"forcedGc":false}' };
+const SERVER_CONFIG = {
+  off2: 'off',
+  hooks: 'lg:{"heapSites":false,"forcedGc":false}',
+  noforcedgc: 'lg:{"forcedGc":false}',
+  noheapsites: 'lg:{"heapSites":false}',
+};
 
 function peerAvailable(config) {
   if (config !== 'memwatch') return true;
@@ -66,7 +75,7 @@ function peerAvailable(config) {
 }
 
 function startServer(config) {
-  const execArgv = [];
+  const execArgv = args['node-args'].split(' ').filter(Boolean);
   if (args['cpu-prof']) execArgv.push('--cpu-prof', `--cpu-prof-dir=${path.resolve(args['cpu-prof'])}`, `--cpu-prof-name=${config}.cpuprofile`);
   const child = fork(path.join(__dirname, 'server.js'), [SERVER_CONFIG[config] || config], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   return new Promise((resolve, reject) => {
@@ -77,6 +86,27 @@ function startServer(config) {
       if (m.type === 'ready') resolve({ child, port: m.port });
       else reject(new Error(`unexpected message ${JSON.stringify(m)}`));
     });
+  });
+}
+
+// Every server must answer the same before it is timed: one gzip'd JSON body of 24 items.
+function checkServer(config, port) {
+  const http = require('node:http');
+  const zlib = require('node:zlib');
+  return new Promise((resolve, reject) => {
+    http.get({ host: '127.0.0.1', port, path: '/api/items', headers: { 'accept-encoding': 'gzip' } }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => {
+        try {
+          const body = JSON.parse(zlib.gunzipSync(Buffer.concat(chunks)).toString('utf8'));
+          if (res.statusCode !== 200 || !body.ok || body.items.length !== 24) throw new Error(`unexpected body ${JSON.stringify(body).slice(0, 80)}`);
+          resolve();
+        } catch (err) {
+          reject(new Error(`server ${config} answered wrong: ${err.message}`));
+        }
+      });
+    }).on('error', reject);
   });
 }
 
@@ -176,7 +206,10 @@ async function main() {
   const rounds = [];
   let warm = null;
   try {
-    for (const c of configs) servers[c] = await startServer(c);
+    for (const c of configs) {
+      servers[c] = await startServer(c);
+      await checkServer(c, servers[c].port);
+    }
     console.error(`warm-up: ${WARMUP} s, all ${configs.length} servers at once, ${WARMUP_RATE} req/s each`);
     if (WARMUP > 0) await Promise.all(configs.map((c) => load(servers[c].port, WARMUP, null, WARMUP_RATE)));
     warm = {};
@@ -211,7 +244,7 @@ async function main() {
       `${median(col((m) => m.p99)).toFixed(2)} | ${ratioCell(col((m, o) => m.p99 / o.p99))} | ` +
       `${median(col((m) => m.cpuUsPerReq)).toFixed(0)} | ${ratioCell(col((m, o) => m.cpuUsPerReq / o.cpuUsPerReq))} | ${mib(median(col((m) => m.after.rss)))} |`);
   }
-  const lgConfigs = configs.filter((c) => ['default', 'hooks', 'all'].includes(c));
+  const lgConfigs = configs.filter((c) => ['default', 'hooks', 'noforcedgc', 'noheapsites', 'all'].includes(c));
   if (lgConfigs.length) {
     lines.push('');
     lines.push('leakguard about itself (`report().leakguard`): at the end of the warm-up → at the end of the last round.\n');
