@@ -7,20 +7,20 @@
 //   node bench/overhead/attribute.js DIR
 //
 // A sample counts for leakguard when the nearest frame with a source file above it
-// (Node's own `node:` files skipped) is one of leakguard's files: lib/*.js or index.js
-// of this repository. Samples inside the original function that a leakguard wrapper
+// (Node's own `node:` files skipped) is one of leakguard's files (lib/, bin/ and the
+// entry points of this repository). Samples inside the original function that a leakguard wrapper
 // calls through (the app's setTimeout, zlib.createGzip...) count for the app.
 const fs = require('node:fs');
 const path = require('node:path');
 
+const { isOwn } = require('../../lib/sites'); // leakguard's own files, as its site filter sees them
+
 const ROOT = path.resolve(__dirname, '..', '..');
-const OWN = [path.join(ROOT, 'lib') + path.sep, path.join(ROOT, 'index.js')];
 const WRAPPERS = new Set(['setTimeout', 'setInterval', 'setImmediate', 'clearTimeout', 'clearInterval', 'clearImmediate',
   'close', 'addEventListener', 'wrapped', 'fire', 'run']);
 
 function own(url) {
-  const file = url.startsWith('file://') ? new URL(url).pathname : url;
-  return OWN.some((p) => file.startsWith(p));
+  return isOwn(url.startsWith('file://') ? new URL(url).pathname : url);
 }
 
 function attribute(file) {
