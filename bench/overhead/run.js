@@ -11,6 +11,8 @@
 //      `--slices` slices that alternate between the configs (order rotated each slice
 //      and round), so a burst of outside load on this shared machine lands on all
 //      configs alike. Only the loaded server works; the others idle.
+//   3. steady: all servers at the same fixed rate at once (`--steady` s at
+//      `--steady-rate` req/s each): server CPU time per request without idle gaps.
 // The table gives medians over rounds of the per-round ratio to "off", and the range.
 //
 //   npm run bench:overhead [-- --rounds 7 --duration 10 --slices 5 --warmup 90 --connections 10]
@@ -32,6 +34,8 @@ const { values: args } = parseArgs({
     slices: { type: 'string', default: '5' },
     warmup: { type: 'string', default: '90' },
     'warmup-rate': { type: 'string', default: '150' },
+    steady: { type: 'string', default: '60' },
+    'steady-rate': { type: 'string', default: '100' },
     connections: { type: 'string', default: '10' },
     configs: { type: 'string', default: 'off,off2,default,hooks,all,memwatch,asynchooks' },
     'cpu-prof': { type: 'string' },
@@ -44,6 +48,8 @@ const DURATION = Number(args.duration);
 const SLICES = Number(args.slices);
 const WARMUP = Number(args.warmup);
 const WARMUP_RATE = Number(args['warmup-rate']);
+const STEADY = Number(args.steady);
+const STEADY_RATE = Number(args['steady-rate']);
 const CONNECTIONS = Number(args.connections);
 
 const LABELS = {
@@ -205,6 +211,7 @@ async function main() {
   const servers = {};
   const rounds = [];
   let warm = null;
+  let steady = null;
   try {
     for (const c of configs) {
       servers[c] = await startServer(c);
@@ -223,6 +230,18 @@ async function main() {
           `${m.errors ? `, ${m.errors} errors` : ''}${lg ? `, forced GCs ${lg.forcedGcs}, heap sampling ${lg.heapSampling}, Buffer sampling ${lg.bufferSampling}, findings ${lg.findings}` : ''}`);
       }
       rounds.push(res);
+    }
+    // 3. steady: every server at the same fixed rate at once, no idle gaps; CPU per request.
+    if (STEADY > 0) {
+      console.error(`steady: ${STEADY} s, all servers at once, ${STEADY_RATE} req/s each`);
+      const before = {};
+      for (const c of configs) before[c] = await ask(servers[c].child, 'stats');
+      const results = await Promise.all(configs.map((c) => load(servers[c].port, STEADY, null, STEADY_RATE)));
+      steady = {};
+      for (const [i, c] of configs.entries()) {
+        const after = await ask(servers[c].child, 'stats');
+        steady[c] = { cpuUsPerReq: (after.cpuUs - before[c].cpuUs) / (after.served - before[c].served), served: after.served - before[c].served, p99: results[i].latency.p99, before: before[c], after };
+      }
     }
   } finally {
     for (const c of Object.keys(servers)) await stopServer(servers[c].child);
@@ -243,6 +262,19 @@ async function main() {
     lines.push(`| ${LABELS[c]} | ${median(col((m) => m.rps)).toFixed(0)} | ${ratioCell(col((m, o) => m.rps / o.rps))} | ` +
       `${median(col((m) => m.p99)).toFixed(2)} | ${ratioCell(col((m, o) => m.p99 / o.p99))} | ` +
       `${median(col((m) => m.cpuUsPerReq)).toFixed(0)} | ${ratioCell(col((m, o) => m.cpuUsPerReq / o.cpuUsPerReq))} | ${mib(median(col((m) => m.after.rss)))} |`);
+  }
+  if (steady) {
+    lines.push('');
+    lines.push(`Steady load: after the rounds, every server at ${STEADY_RATE} req/s at once for ${STEADY} s (no idle gaps; outside load hits all alike). ` +
+      'Server CPU time per request, and the ratio to "off"; confirming GCs during this phase.\n');
+    lines.push('| config | requests | server CPU µs/req | CPU/req vs off | confirming GCs |');
+    lines.push('|---|---|---|---|---|');
+    for (const c of configs) {
+      const x = steady[c];
+      const lgB = x.before.leakguard;
+      const lgA = x.after.leakguard;
+      lines.push(`| ${LABELS[c]} | ${x.served} | ${x.cpuUsPerReq.toFixed(0)} | ${(x.cpuUsPerReq / steady.off.cpuUsPerReq).toFixed(3)} | ${lgA ? lgA.forcedGcs - lgB.forcedGcs : '–'} |`);
+    }
   }
   const lgConfigs = configs.filter((c) => ['default', 'hooks', 'noforcedgc', 'noheapsites', 'all'].includes(c));
   if (lgConfigs.length) {
@@ -265,7 +297,7 @@ async function main() {
   const errs = configs.map((c) => [c, rounds.reduce((n, r) => n + r[c].errors, 0)]).filter(([, n]) => n > 0);
   if (errs.length) lines.push(`\nErrors/non-2xx: ${errs.map(([c, n]) => `${c} ${n}`).join(', ')}`);
   console.log(lines.join('\n'));
-  if (args.out) fs.writeFileSync(args.out, JSON.stringify({ node: process.version, args, warm, rounds }, null, 1));
+  if (args.out) fs.writeFileSync(args.out, JSON.stringify({ node: process.version, args, warm, rounds, steady }, null, 1));
 }
 
 main().catch((err) => {
