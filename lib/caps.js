@@ -27,7 +27,9 @@ function capsReport(monitor) {
     // Creation sites per tracker (timers 2000; each stream kind, workers, Buffers 500):
     // past the limit, new sites are counted under one '(other sites: site table full)' record.
     siteTables: { limit: MAX_SITES_DEFAULT, size: null, dropped: overflowCount() },
-    historySeries: { limit: h.maxTracks, size: h.tracks, dropped: h.evictedTracks },
+    // Once full, only memory series and open findings get a track: series without one
+    // now (untrackedSeries) plus tracks evicted so far.
+    historySeries: { limit: h.maxTracks, size: h.tracks, dropped: h.evictedTracks + (h.untrackedSeries || 0) },
     diagnoses: { limit: MAX_DIAGNOSES, size: monitor.diagnoses.size, dropped: monitor.diagnosesEvicted || 0 },
   };
 }
