@@ -864,7 +864,16 @@ impl Source {
             {
                 Some(k) => self.pos + k + 1,
                 None => {
-                    // Only digits left in the buffer: read more behind them.
+                    // Only digits left in the buffer: one number that has already
+                    // more digits than any accepted number (stop here rather than
+                    // grow the buffer over a digit run, e.g. from a gzip bomb)...
+                    if self.len - self.pos > 15 {
+                        return Err(SnapshotError::format(
+                            self.offset(),
+                            format!("number too large in {what}"),
+                        ));
+                    }
+                    // ...or its start: read more behind it.
                     if !self.fill_keep(ctl)? {
                         self.pos = self.len;
                         return Err(self.eof_error(what));
