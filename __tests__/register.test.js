@@ -177,6 +177,24 @@ test('a heap snapshot written near the limit is logged with its path; LEAKGUARD_
   }
 });
 
+test('an unusable snapshot directory is an error line; the app is not affected', async () => {
+  const file = path.join(appDir, 'not-a-dir');
+  fs.writeFileSync(file, '');
+  const r = await run(['-r', 'leakguard/register', 'quiet-app.js'], {
+    LEAKGUARD_LOG: 'json',
+    LEAKGUARD_SNAPSHOT_DIR: path.join(file, 'snapshots'),
+    LEAKGUARD_SNAPSHOT_RATIO: '0.001',
+    LEAKGUARD_SNAPSHOT_INTERVAL_MS: '20',
+    LEAKGUARD_SNAPSHOT_LAST_RESORT: 'false',
+  });
+  expect(r.code).toBe(0);
+  expect(r.stdout).toBe('thread 0 monitor running: true\n');
+  const errors = json(r).filter((l) => l.event === 'snapshot-error');
+  expect(errors.length).toBeGreaterThanOrEqual(1);
+  expect(errors[0]).toMatchObject({ level: 50, code: expect.stringMatching(/^LEAKGUARD_/) });
+  expect(errors[0].msg).toMatch(/^heap snapshot: .*not-a-dir\/snapshots/);
+});
+
 describe('readEnvOptions()', () => {
   test('every start() option has its variable, with the same checks', () => {
     const env = {};
