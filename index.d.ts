@@ -45,9 +45,11 @@ export interface StartOptions {
    */
   heapDiagnosis?: boolean;
   /**
-   * When memory rose above the last post-GC floor and V8 ran no major GC for 3 ticks,
-   * run one full GC to read a true floor (counted in `report().leakguard.forcedGcs`).
-   * Default true; false falls back to windowed minimums of raw samples.
+   * Where V8 ran no major GC for 5 ticks, memory points are minimums of raw samples;
+   * when such a series looks suspect or would open a finding, run one full GC to read
+   * a true post-GC floor first (budget: 10, then one a minute, at least 5 s apart;
+   * counted in `report().leakguard.forcedGcs`). Default true; false lets findings open
+   * on raw minimums.
    */
   forcedGc?: boolean;
   /** Threshold scale (0.05..20): < 1 more sensitive, > 1 more conservative. Default 1. */

@@ -66,8 +66,12 @@ async function main() {
     '--leaks', leaks, '--interval-ms', args['interval-ms'], '--warmup-ms', args['warmup-ms'], '--diagnose', args.diagnose,
   ], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: process.env.DEMO_EXEC_ARGV ? process.env.DEMO_EXEC_ARGV.split(' ') : [] });
   const live = [];
+  const resolved = new Map(); // id -> finding as it closed (growth stopped during the run)
+  const diagnoses = new Map(); // id -> heap diagnosis (for a finding that closed before it was ready)
   child.on('message', (msg) => {
     if (msg.type === 'leak') live.push({ at: Date.now(), finding: msg.finding });
+    if (msg.type === 'resolved') resolved.set(msg.finding.id, msg.finding);
+    if (msg.type === 'diagnosis') diagnoses.set(msg.id, msg.diagnosis);
   });
   const { port } = await new Promise((resolve, reject) => {
     child.once('error', reject);
@@ -99,7 +103,13 @@ async function main() {
     served,
     rps: Math.round(result.requests.average),
     latencyP99Ms: result.latency.p99,
-    findings: report.findings,
+    // open at the end, then those that closed during the run (e.g. growth paused
+    // while the heap diagnosis blocked the server), newest state of each
+    findings: [...report.findings, ...[...resolved.values()].filter((f) => !report.findings.some((o) => o.id === f.id)).map((f) => {
+      const d = diagnoses.get(f.id);
+      if (!d || f.diagnosis) return f;
+      return { ...f, diagnosis: d, sites: [...(d.sites || []), ...f.sites] };
+    })],
     detectedAfterMs: Object.fromEntries(live.map((l) => [`${l.finding.kind}:${l.finding.target}`, l.at - started])),
     leakguard: report.leakguard,
     memory: { heapUsed: report.memory.heapUsed, arrayBuffers: report.memory.arrayBuffers, rss: report.memory.rss },
@@ -109,13 +119,13 @@ async function main() {
     return;
   }
   log(`\n${out.requests.toLocaleString('en-US')} requests (${out.rps.toLocaleString('en-US')} req/s, p99 ${out.latencyP99Ms} ms)\n`);
-  if (report.findings.length === 0) {
+  if (out.findings.length === 0) {
     log('\nleakguard: no leak found.\n');
   } else {
-    log(`\nleakguard: ${report.findings.length} leak finding(s)\n`);
-    for (const f of report.findings) {
+    log(`\nleakguard: ${out.findings.length} leak finding(s)\n`);
+    for (const f of out.findings) {
       const unitFmt = (v) => (f.unit === 'bytes' ? fmtBytes(v) : `${Math.round(v)} ${f.unit}`);
-      log(`\n  ${f.kind.padEnd(12)} ${f.target}\n`);
+      log(`\n  ${f.kind.padEnd(12)} ${f.target}${f.closedAt ? '   (growth paused before the end: resolved)' : ''}\n`);
       log(`    growth       ${fmtRate(f)}  (${unitFmt(f.baseline)} -> ${unitFmt(f.current)}, confidence ${(f.confidence * 100).toFixed(1)}%)\n`);
       log(`    detected     ${fmtDuration(out.detectedAfterMs[`${f.kind}:${f.target}`])} after load started\n`);
       if (f.timeToLimitMs != null) log(`    limit in     ~${fmtDuration(f.timeToLimitMs)} at this rate\n`);

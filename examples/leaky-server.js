@@ -102,6 +102,12 @@ server.listen(Number(args.port), '127.0.0.1', () => {
   else console.log(`leaky-server listening on http://127.0.0.1:${port} (leaks: ${[...enabled].join(', ') || 'none'})`);
 });
 
+monitor.on('diagnosis', ({ finding, diagnosis }) => {
+  if (process.send) process.send({ type: 'diagnosis', id: finding.id, diagnosis });
+});
+monitor.on('resolved', (finding) => {
+  if (process.send) process.send({ type: 'resolved', finding });
+});
 monitor.on('leak', (finding) => {
   if (process.send) process.send({ type: 'leak', finding });
   else console.log(`[leakguard] ${finding.message}`);

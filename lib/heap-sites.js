@@ -58,13 +58,34 @@ const MAX_CALLERS = 3;
 const MAX_RESOLVED = 8;
 const MAX_SOURCE_BYTES = 8 * 1024 * 1024;
 
+// App sources read for the growth-line scan, kept across profiles (a profile is read
+// every few seconds while heap growth is suspect): at most 16 files and 16 MiB, checked
+// against the file's mtime.
+const SOURCES_MAX = 16;
+const SOURCES_MAX_BYTES = 16 * 1024 * 1024;
+const sources = new Map(); // file -> { mtimeMs, src }
+let sourcesBytes = 0;
+
 function sourceOf(url, cache) {
   if (cache.has(url)) return cache.get(url);
   let src = null;
   try {
     const file = url.startsWith('file://') ? require('node:url').fileURLToPath(url) : url;
     const fs = require('node:fs');
-    if (fs.statSync(file).size <= MAX_SOURCE_BYTES) src = fs.readFileSync(file, 'utf8');
+    const st = fs.statSync(file);
+    const kept = sources.get(file);
+    if (kept && kept.mtimeMs === st.mtimeMs) {
+      src = kept.src;
+    } else if (st.size <= MAX_SOURCE_BYTES) {
+      src = fs.readFileSync(file, 'utf8');
+      if (kept) { sources.delete(file); sourcesBytes -= kept.src.length; }
+      while (sources.size && (sources.size >= SOURCES_MAX || sourcesBytes + src.length > SOURCES_MAX_BYTES)) {
+        const [oldest, v] = sources.entries().next().value;
+        sources.delete(oldest);
+        sourcesBytes -= v.src.length;
+      }
+      if (src.length <= SOURCES_MAX_BYTES) { sources.set(file, { mtimeMs: st.mtimeMs, src }); sourcesBytes += src.length; }
+    }
   } catch { /* gone or unreadable: no source */ }
   cache.set(url, src);
   return src;

@@ -164,13 +164,13 @@ class Monitor extends EventEmitter {
         // A second profile now, so heap sites are ranked by growth from the next tick.
         if (f.kind === 'heap' && this.heapSites.active && Date.now() - this.heapSites.lastAt > 1000) guard('heap sites', () => this.heapSites.capture(Date.now()));
       }
-      for (const f of result.closed) this._safeEmit('resolved', f);
+      for (const f of result.closed) this._safeEmit('resolved', this._withDiagnosis(f));
     }
     return result;
   }
 
-  // A full GC to read a true post-GC floor (the detector asks only when memory rose
-  // above the last floor and V8 ran no major GC for a few ticks). Its pause is counted.
+  // A full GC to read a true post-GC floor (the detector asks only when a memory
+  // finding would open on a raw minimum, at most every 30 s). Its pause is counted.
   _confirmingGc() {
     const t0 = process.hrtime.bigint();
     forceGc();
@@ -274,16 +274,22 @@ class Monitor extends EventEmitter {
     }
   }
 
+  // A heap finding's diagnosis, and the exact lines found through its retainer paths
+  // (listed first among its sites), on the finding object.
+  _withDiagnosis(f) {
+    const d = this.diagnoses.get(f.id);
+    if (d) {
+      f.diagnosis = d;
+      if (d.sites && d.sites.length) f.sites = [...d.sites.map(({ stack, count, holder }) => ({ stack, count, holder })), ...f.sites];
+    }
+    return f;
+  }
+
   findings() {
     if (!this.running) return [];
     const list = this.detector.findings();
     for (const f of list) {
-      const d = this.diagnoses.get(f.id);
-      if (d) {
-        f.diagnosis = d;
-        // The exact lines found through the retainer paths come first.
-        if (d.sites && d.sites.length) f.sites = [...d.sites.map(({ stack, count, holder }) => ({ stack, count, holder })), ...f.sites];
-      }
+      this._withDiagnosis(f);
     }
     return list;
   }
