@@ -195,6 +195,16 @@ test('an unwritable directory is reported to onError; the app keeps running', as
   expect(r.code).toBe(0);
 });
 
+test('a directory under /proc is refused at once (Node\'s recursive mkdir never returns there)', async () => {
+  const dir = '/proc/leakguard-nope/snaps';
+  const r = await scenario('baddir', { dir, via: 'callback' });
+  const done = r.events.find((e) => e.event === 'done');
+  expect(done.alive).toBe(true);
+  expect(done.errors[0]).toMatchObject({ via: 'onError', code: 'LEAKGUARD_DIR_UNWRITABLE' });
+  expect(done.errors[0].message).toContain(dir);
+  expect(r.code).toBe(0);
+});
+
 test('without an error listener or onError, errors become process warnings, not crashes', async () => {
   const base = freshDir('nolistener');
   const file = path.join(base, 'a-file');

@@ -24,6 +24,30 @@ function leakguardError(code, message, cause) {
 }
 
 /**
+ * Creates `abs` and its missing parents (0700), one level at a time. Not
+ * `mkdirSync(..., { recursive: true })`: on Linux that never returns for a path under
+ * /proc (`/proc/nope`: mkdir says ENOENT, the parent exists, and Node retries forever),
+ * which would hang the app at start().
+ */
+function mkdirs(abs) {
+  const missing = [];
+  let p = abs;
+  for (let depth = 0; depth < 256; depth++) {
+    try {
+      fs.lstatSync(p);
+      break;
+    } catch (e) {
+      if (e.code !== 'ENOENT') throw e;
+      missing.push(p);
+      const parent = path.dirname(p);
+      if (parent === p) break;
+      p = parent;
+    }
+  }
+  for (const dir of missing.reverse()) fs.mkdirSync(dir, { mode: DIR_MODE });
+}
+
+/**
  * Makes sure `dir` exists (created 0700 if missing), is a real directory (not a
  * symlink) and is writable. Returns the absolute path. Throws LEAKGUARD_DIR_*.
  */
@@ -35,7 +59,7 @@ function ensureDir(dir) {
   } catch (e) {
     if (e.code !== 'ENOENT') throw leakguardError('LEAKGUARD_DIR_UNWRITABLE', `leakguard: snapshot directory ${abs} is not usable: ${e.message}`, e);
     try {
-      fs.mkdirSync(abs, { recursive: true, mode: DIR_MODE });
+      mkdirs(abs);
       st = fs.lstatSync(abs);
     } catch (e2) {
       throw leakguardError('LEAKGUARD_DIR_UNWRITABLE', `leakguard: cannot create snapshot directory ${abs}: ${e2.message}`, e2);
