@@ -79,7 +79,9 @@ test('toLeak() catches the unbounded Map every time and explains the heap growth
   expect(message).toMatch(/\n {2}retained by: .+ → .+/);
   expect(message).toMatch(new RegExp(`\\n {2}allocated by mapLeak \\(${REL.replace(/\./g, '\\.')}:${lineOf(FILE, 'LEAK:map')}:\\d+\\) \\(~\\d+ B/call\\)`));
   // the line inside mapLeak that keeps what it allocates
-  expect(message).toMatch(new RegExp(`\\n {4}kept by cache\\.set\\(\\) \\(${REL.replace(/\./g, '\\.')}:${lineOf(FILE, 'LEAK:map') + 1}:3\\)`));
+  // (from the retainer path's holder when the snapshot diff's path runs through the
+  // Map, else from the growth-call scan of mapLeak)
+  expect(message).toMatch(new RegExp(`\\n {2,4}(grown|kept) by cache\\.set\\(\\) \\(${REL.replace(/\./g, '\\.')}:${lineOf(FILE, 'LEAK:map') + 1}:3\\)`));
 }, 180000);
 
 test('toLeak() fails for a healthy function with a message', async () => {

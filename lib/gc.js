@@ -25,9 +25,11 @@ async function gcUntil(check, tries = 100) {
     // the current job ends, so a GC in the same job could not collect it.
     await new Promise((resolve) => setImmediate(resolve));
     forceGc();
-    // FinalizationRegistry callbacks are posted as tasks: let them run.
+    // FinalizationRegistry callbacks are posted as platform tasks: let them run (an
+    // immediate and, on a loaded machine, a timer turn as well).
     await new Promise((resolve) => setImmediate(resolve));
     await new Promise((resolve) => setImmediate(resolve));
+    if (i > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(i, 20)));
     if (check()) return i + 1;
   }
   throw new Error(`condition still false after ${tries} full GCs`);

@@ -204,7 +204,9 @@ class Monitor extends EventEmitter {
           this.diagnoses.delete(this.diagnoses.keys().next().value);
           this.diagnosesEvicted = (this.diagnosesEvicted || 0) + 1;
         }
-        this._safeEmit('diagnosis', { finding, diagnosis: d });
+        // The finding as it is now (it may have closed meanwhile), with the lines found.
+        const now2 = this.running ? this.detector.findings().find((f) => f.id === finding.id) : null;
+        this._safeEmit('diagnosis', { finding: this._withDiagnosis({ ...(now2 || finding) }), diagnosis: d });
       })
       .catch((err) => {
         debug('heap diagnosis failed: %s', err && err.stack);
