@@ -61,10 +61,11 @@ describe.each(CASES)('%s', (shape, leaky, healthy, what) => {
   }, 30000);
 
   test(`the healthy ${shape} passes .not.toLeak()`, async () => {
-    // Sockets: under jest-environment-node each connection leaves ~150 B in the
-    // environment's global proxy (`leftovers`), which plain Node does not (see
-    // docs/jest.md); the socket twin is checked for resources only.
-    await expect(healthy).not.toLeak(shape === 'socket' ? { heap: false } : undefined);
+    // I/O twins (socket, fs stream): under jest-environment-node each call can leave
+    // a few hundred bytes in the environment's global proxy (`leftovers`), which plain
+    // Node does not (see docs/jest.md; seen on Node 24 for the stream twin at
+    // +715 B/call, retained by `(GlobalProxy) → leftovers`): checked for resources only.
+    await expect(healthy).not.toLeak(shape === 'socket' || shape === 'stream' ? { heap: false } : undefined);
   }, 30000);
 });
 
