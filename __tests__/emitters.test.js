@@ -158,3 +158,26 @@ test('many short-lived emitters tracked under one name are one series and no fin
   expect(series.map((s) => s.target)).toEqual(['request-ctx:data']);
   expect(leakguard.report().leakguard.detector.series).toBeLessThan(30);
 });
+
+test('collected emitters leave the count and the cap without waiting for their finalizers', async () => {
+  const { forceGc } = require('../lib/gc');
+  startManual();
+  const { MAX_EMITTERS } = require('../lib/emitters');
+  const before = leakguard.report().leakguard;
+  // Fill the cap with emitters nothing else holds (created in their own job, so that
+  // no WeakRef keeps them alive through the GC below).
+  await new Promise((resolve) => setImmediate(() => {
+    for (let i = before.trackedEmitters; i < MAX_EMITTERS; i++) leakguard.trackEmitter(new EventEmitter(), { name: 'short' });
+    resolve();
+  }));
+  expect(leakguard.report().leakguard.trackedEmitters).toBe(MAX_EMITTERS);
+  await new Promise((resolve) => setImmediate(resolve));
+  forceGc();
+  // Same job as the GC: FinalizationRegistry callbacks have not run yet.
+  const kept = leakguard.trackEmitter(new EventEmitter(), { name: 'kept' });
+  const after = leakguard.report().leakguard;
+  expect(after.droppedEmitters).toBe(before.droppedEmitters);
+  expect(after.trackedEmitters).toBeLessThan(100);
+  expect(leakguard.report().emitters.map((e) => e.name)).toContain('kept');
+  leakguard.untrackEmitter(kept);
+});

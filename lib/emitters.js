@@ -39,6 +39,26 @@ const registry = new FinalizationRegistry((id) => {
   guard('emitter finalizer', () => forget(entry));
 });
 
+// An entry whose emitter was collected, found before its finalizer ran (V8 runs
+// FinalizationRegistry callbacks in a later task, which a busy or long-running
+// process can postpone): drop it now, so the count and the cap do not depend on it.
+function dropDead(entry) {
+  if (!entries.delete(entry.id)) return;
+  registry.unregister(entry);
+  guard('emitter collected', () => forget(entry));
+}
+
+// At the cap, collected emitters are swept before a new one is refused; at most one
+// sweep per tick so that a process with 10 000 live tracked emitters pays it once.
+let sweptAtTick = -1;
+function sweepDead() {
+  if (sweptAtTick === tickNo) return;
+  sweptAtTick = tickNo;
+  const dead = [];
+  for (const entry of entries.values()) if (!entry.ref.deref()) dead.push(entry);
+  for (const entry of dead) dropDead(entry);
+}
+
 function isEventEmitter(x) {
   return x !== null && typeof x === 'object' && typeof x.on === 'function' &&
     typeof x.listenerCount === 'function' && typeof x.rawListeners === 'function' && typeof x.eventNames === 'function';
@@ -126,6 +146,7 @@ function trackEmitter(emitter, options) {
     if (opts.threshold !== undefined) existing.threshold = opts.threshold;
     return emitter;
   }
+  if (entries.size >= MAX_EMITTERS) sweepDead();
   if (entries.size >= MAX_EMITTERS) {
     droppedEmitters++;
     return emitter;
@@ -269,9 +290,13 @@ function collect(out) {
   sampler.retune();
   tickNo++;
   const series = new Map(); // target -> { value, adds, aged, agedKnown, minLevel, sites: Map }
+  const dead = [];
   for (const entry of entries.values()) {
     const emitter = entry.ref.deref();
-    if (!emitter) continue;
+    if (!emitter) {
+      dead.push(entry);
+      continue;
+    }
     guard('collect listeners', () => {
       // removeAllListeners() also removes our hook: put it back.
       if (entry.hook && entry.attached && !emitter.rawListeners('newListener').includes(entry.hook)) emitter.on('newListener', entry.hook);
@@ -299,6 +324,7 @@ function collect(out) {
       entry.adds.clear();
     });
   }
+  for (const entry of dead) dropDead(entry);
   for (const [target, agg] of series) {
     if (agg.value < MIN_PUSH && !known.has(target)) continue;
     if (agg.value === 0) known.delete(target);
@@ -345,9 +371,13 @@ function sitesOf(list) {
 
 function trackedSummary() {
   const out = [];
+  const dead = [];
   for (const entry of entries.values()) {
     const emitter = entry.ref.deref();
-    if (!emitter) continue;
+    if (!emitter) {
+      dead.push(entry);
+      continue;
+    }
     const listeners = {};
     guard('summary', () => {
       const types = entry.isTarget ? entry.types : emitter.eventNames();
@@ -359,6 +389,7 @@ function trackedSummary() {
     });
     out.push({ name: entry.name, type: entry.isTarget ? 'EventTarget' : 'EventEmitter', listeners });
   }
+  for (const entry of dead) dropDead(entry);
   return out;
 }
 
