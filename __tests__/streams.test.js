@@ -29,6 +29,24 @@ test('trackStream() counts a stream open until it closes, under its name', async
   expect(open('upload')).toBe(0);
 });
 
+test('a stream tracked twice, or tracked by hand after the automatic hook, counts once', async () => {
+  startManual();
+  const s = leakguard.trackStream(new PassThrough(), { name: 'twice' });
+  leakguard.trackStream(s, { name: 'twice' });
+  expect(open('twice')).toBe(1);
+  const gz = zlib.createGzip();
+  expect(open('Gzip')).toBe(1);
+  leakguard.trackStream(gz, { name: 'gzip-by-hand' });
+  expect(open('Gzip')).toBe(1);
+  expect(open('gzip-by-hand')).toBe(0);
+  const closed = [s, gz].map((x) => new Promise((resolve) => x.once('close', resolve)));
+  s.destroy();
+  gz.destroy();
+  await Promise.all(closed);
+  expect(open('twice')).toBe(0);
+  expect(open('Gzip')).toBe(0);
+});
+
 test('zlib streams created and never ended open a streams finding with the creating line', () => {
   const m = startManual();
   const kept = [];

@@ -45,16 +45,22 @@ function kindOf(target) {
   return k;
 }
 
-// Tracked streams -> their record (a WeakMap: cheaper than a property on the stream,
-// and invisible to it). One shared 'close' listener, no closure per stream.
-const trackedStreams = new WeakMap();
-function onTrackedClose() {
-  const rec = trackedStreams.get(this);
-  if (rec === undefined) return;
-  // A closed stream needs no finalizer: unregistering now is cheaper than one cleanup
-  // callback per collected stream later.
-  registry.unregister(this);
-  settle(rec);
+// Each tracked stream gets one 'close' listener, a closure over its record: no
+// WeakMap entry (it would give every stream an identity hash) and no once() wrapper
+// (once() + emit costs about 1.5 µs against 0.1 µs for on()). The closure stays on the
+// closed stream, which is about to be collected anyway.
+const CLOSER = 'leakguardStreamClose';
+function closerOf(rec) {
+  return function leakguardStreamClose() {
+    settle(rec);
+  };
+}
+
+/** True when the stream already carries leakguard's 'close' listener (tracked before). */
+function isTracked(stream) {
+  const list = stream.rawListeners('close');
+  for (let i = 0; i < list.length; i++) if (list[i].name === CLOSER) return true;
+  return false;
 }
 
 function settle(rec) {
@@ -86,8 +92,10 @@ function isFdBacked(stream) {
   return fd;
 }
 
-function register(stream, target, skipFn) {
-  if (trackedStreams.has(stream)) return;
+// `fresh`: the stream was just created by a core factory (fs, zlib), so it
+// cannot have been tracked before and the listener scan is skipped.
+function register(stream, target, skipFn, fresh) {
+  if (!fresh && isTracked(stream)) return;
   if (stream.destroyed || stream.closed) return;
   const k = kindOf(target);
   if (!k) {
@@ -107,11 +115,10 @@ function register(stream, target, skipFn) {
   k.open++;
   k.opened++;
   rec.born = k.ages.born();
-  trackedStreams.set(stream, rec);
-  stream.once('close', onTrackedClose);
-  // The stream is its own unregister token (tokens are held weakly; it already has an
-  // identity hash from the WeakMap, so this adds no second hash).
-  registry.register(stream, rec, stream);
+  stream.on('close', closerOf(rec));
+  // No unregister token: a closed stream's record is marked closed and its finalizer
+  // returns at once. Unregistering at 'close' cost as much, on the request path.
+  registry.register(stream, rec);
 }
 
 function validateName(options) {
@@ -156,7 +163,7 @@ function install() {
       [name](...args) {
         const s = original.apply(this, args);
         try {
-          register(s, (s && s.constructor && s.constructor.name) || name, wrapped);
+          register(s, (s && s.constructor && s.constructor.name) || name, wrapped, true);
         } catch (err) {
           guard(where, () => {
             throw err;
