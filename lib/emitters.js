@@ -398,6 +398,7 @@ function setOnRemoved(fn) {
 }
 
 module.exports = {
+  sampler,
   resume,
   suspend,
   trackEmitter,

@@ -24,6 +24,9 @@ const DIAGNOSIS_GAP_MS = 10 * 60 * 1000;
 
 const MEMORY_KINDS = new Set(['heap', 'external', 'arrayBuffers', 'rss']);
 const HEAP_SITES_IDLE_TICKS = 30;
+// Creation-stack captures aimed at per tick and kind (lib/sites.js Sampler): flat series, rising ones.
+const SITES_QUIET = 8;
+const SITES_GROWING = 16;
 
 // Read at most once a minute: start()/stop() cycles need not re-read the cgroup files
 // (~1.5 ms each time; the limit rarely changes).
@@ -88,6 +91,7 @@ class Monitor extends EventEmitter {
   _start() {
     if (this.options.timers) timers.install();
     streams.reset();
+    streams.startYoung();
     if (this.options.streams) streams.install();
     if (this.options.handles) workers.install();
     emitters.resume();
@@ -144,6 +148,7 @@ class Monitor extends EventEmitter {
       this.history.record(this.detector);
       this.ticks++;
       this._manageHeapSites(result);
+      this._tuneSiteSampling(result);
       // In its own task: this tick deref'd every tracked emitter, and a WeakRef target
       // stays alive until the end of the job that deref'd it.
       if (result.wantGc && this.options.forcedGc && !this.gcPending) {
@@ -235,6 +240,16 @@ class Monitor extends EventEmitter {
       if (skipTimers && (type === 'Timeout' || type === 'Immediate')) continue;
       samples.push({ kind: 'handles', target: type, value: n });
     }
+  }
+
+  // Creation stacks cost 10-60 µs each: sampled at the quiet rate while a kind's
+  // series are flat, at twice that once one of them rises or has a finding. Weights keep
+  // per-site counts unbiased at either rate.
+  _tuneSiteSampling(result) {
+    const growing = result.growing || [];
+    emitters.sampler.setSteady(growing.includes('listeners') ? SITES_GROWING : SITES_QUIET);
+    timers.sampler.setSteady(growing.includes('timers') ? SITES_GROWING : SITES_QUIET);
+    streams.sampler.setSteady(growing.includes('streams') ? SITES_GROWING : SITES_QUIET);
   }
 
   _manageHeapSites(result) {
@@ -366,6 +381,7 @@ class Monitor extends EventEmitter {
     this.bufferSites.stop();
     timers.uninstall();
     streams.uninstall();
+    streams.stopYoung();
     workers.uninstall();
     emitters.suspend();
     emitters.setOnRemoved(null);

@@ -1,7 +1,8 @@
 'use strict';
 // Creation sites: the app frames of the stack that created a listener, timer or stream.
 // Capturing a stack costs 10-60 µs, so captures are sampled: a Sampler lets about
-// 16 captures per tick through under steady load (32 in a burst before the rate drops)
+// 8 captures per tick through under steady load while the kind's series are flat, 16
+// once one rises (the monitor sets it each tick), 32 in a burst before the rate drops,
 // and gives each one a weight (the number of events it stands for), so per-site counts
 // stay unbiased estimates. start({ allStacks: true }) captures every one.
 const path = require('node:path');
@@ -156,6 +157,11 @@ class Sampler {
     this.skip = 0;
     this.events = 0;
     this.captures = 0;
+  }
+
+  /** Captures aimed at per tick under steady load (the burst budget stays). */
+  setSteady(perTick) {
+    this.steady = Math.max(1, Math.min(this.budget, perTick));
   }
 
   /** 0: don't capture; otherwise the weight of this capture. */

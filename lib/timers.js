@@ -198,4 +198,4 @@ function summary() {
   return installed ? { live: { ...live }, created: { ...created } } : null;
 }
 
-module.exports = { install, uninstall, collect, summary, isInstalled: () => installed !== null, _orig: () => installed && installed.orig };
+module.exports = { sampler, install, uninstall, collect, summary, isInstalled: () => installed !== null, _orig: () => installed && installed.orig };

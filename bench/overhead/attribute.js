@@ -23,8 +23,11 @@ function own(url) {
   return isOwn(url.startsWith('file://') ? new URL(url).pathname : url);
 }
 
-function attribute(file) {
+// windows: [[fromUs, toUs], ...] on the profile's clock, or null for the whole profile.
+function attribute(file, windows) {
   const p = JSON.parse(fs.readFileSync(file, 'utf8'));
+  let t = p.startTime;
+  let w = 0;
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
   const parent = new Map();
   for (const n of p.nodes) for (const c of n.children || []) parent.set(c, n.id);
@@ -34,6 +37,11 @@ function attribute(file) {
   const byFn = new Map();
   for (let i = 0; i < p.samples.length; i++) {
     const dt = p.timeDeltas[i] || 0;
+    t += dt;
+    if (windows) {
+      while (w < windows.length && windows[w][1] < t) w++;
+      if (w >= windows.length || t < windows[w][0]) continue;
+    }
     const leafId = p.samples[i];
     const leaf = byId.get(leafId).callFrame;
     if (leaf.functionName === '(idle)') continue;
@@ -68,13 +76,21 @@ function main() {
     process.exit(2);
   }
   const files = fs.readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).sort();
-  console.log('| server (profile) | busy CPU s | leakguard code, % of busy | GC, % of busy | top leakguard functions (% of busy) |');
-  console.log('|---|---|---|---|---|');
+  // run.js records when each server was under full load (the rounds).
+  const winFile = path.join(dir, 'load-windows.json');
+  const loadWindows = fs.existsSync(winFile) ? JSON.parse(fs.readFileSync(winFile, 'utf8')) : null;
+  console.log('| server (profile) | part | busy CPU s | leakguard code, % of busy | GC, % of busy | top leakguard functions (% of busy) |');
+  console.log('|---|---|---|---|---|---|');
   for (const f of files) {
-    const a = attribute(path.join(dir, f));
-    const pc = (x) => (100 * x / a.busy).toFixed(2);
-    const top = a.top.map(([k, v]) => `${k} ${pc(v)}`).join('; ');
-    console.log(`| ${f.replace(/\.cpuprofile$/, '')} | ${(a.busy / 1e6).toFixed(1)} | ${pc(a.mine)} | ${pc(a.gc)} | ${top || '–'} |`);
+    const config = f.replace(/\.cpuprofile$/, '');
+    const parts = [['whole run', null]];
+    if (loadWindows && loadWindows[config]) parts.push(['under full load (rounds)', loadWindows[config]]);
+    for (const [label, windows] of parts) {
+      const a = attribute(path.join(dir, f), windows);
+      const pc = (x) => (100 * x / a.busy).toFixed(2);
+      const top = a.top.map(([k, v]) => `${k} ${pc(v)}`).join('; ');
+      console.log(`| ${config} | ${label} | ${(a.busy / 1e6).toFixed(1)} | ${pc(a.mine)} | ${pc(a.gc)} | ${top || '–'} |`);
+    }
   }
 }
 

@@ -157,6 +157,11 @@ function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
 }
 
+// When each config was under full load, on the monotonic clock in µs (CLOCK_MONOTONIC,
+// the clock V8's CPU profiles use): attribute.js reads it to report the rounds alone.
+const loadWindows = {};
+const monoUs = () => Number(process.hrtime.bigint() / 1000n);
+
 async function round(configs, servers, r) {
   const rot = (k) => configs.map((_, i) => configs[(i + k) % configs.length]);
   const acc = {};
@@ -164,7 +169,9 @@ async function round(configs, servers, r) {
   for (let s = 0; s < SLICES; s++) {
     for (const c of rot(r + s)) {
       const a = acc[c];
+      const from = monoUs();
       const result = await load(servers[c].port, DURATION / SLICES, a.latencies);
+      (loadWindows[c] ||= []).push([from, monoUs()]);
       a.seconds += result.duration;
       a.errors += result.errors + result.timeouts + result.non2xx;
     }
@@ -245,6 +252,7 @@ async function main() {
     }
   } finally {
     for (const c of Object.keys(servers)) await stopServer(servers[c].child);
+    if (args['cpu-prof']) fs.writeFileSync(path.join(path.resolve(args['cpu-prof']), 'load-windows.json'), JSON.stringify(loadWindows));
   }
   const minutes = ((Date.now() - t0) / 60000).toFixed(1);
 

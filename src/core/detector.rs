@@ -463,6 +463,9 @@ pub struct TickResult {
     pub closed: Vec<Finding>,
     /// Memory kinds with a weak upward trend (attribution worth collecting).
     pub suspects: Vec<Kind>,
+    /// Count kinds (listeners, timers, streams, handles) with a series that has a weak
+    /// upward trend or an open finding: their creation sites are worth sampling more.
+    pub growing: Vec<Kind>,
     /// A memory series is suspect, or a memory finding would open, on a raw point (no
     /// GC behind it): a full GC now gives the post-GC floor to decide on (budgeted, see
     /// [`Config::confirm_budget`]).
@@ -766,6 +769,9 @@ impl Detector {
             if a.suspect && key.0.is_memory() && !out.suspects.contains(&key.0) {
                 out.suspects.push(key.0);
             }
+            if (a.suspect || has_finding) && !key.0.is_memory() && !out.growing.contains(&key.0) {
+                out.growing.push(key.0);
+            }
             // A suspect memory series on raw points: its next point should be a floor.
             if a.suspect && !has_finding && warm && !out.want_gc && self.needs_confirmation(key.0) && self.take_confirm(now) {
                 out.want_gc = true;
@@ -807,9 +813,8 @@ impl Detector {
                 }
             }
         }
-        if !out.suspects.is_empty() {
-            out.suspects.sort_by_key(|k| k.index());
-        }
+        out.suspects.sort_by_key(|k| k.index());
+        out.growing.sort_by_key(|k| k.index());
         out
     }
 
@@ -1094,6 +1099,26 @@ mod tests {
         assert!((f.growth_per_minute - 180.0).abs() < 1.0, "{}", f.growth_per_minute);
         assert!(f.confidence > 0.99);
         assert!(f.message.contains("listeners on bus:tick"), "{}", f.message);
+    }
+
+    #[test]
+    fn growing_names_count_kinds_that_rise_and_nothing_when_flat() {
+        let mut d = det();
+        let mut growing_at = None;
+        for i in 0..30 {
+            let r = d.tick(T0 + i as f64 * 1000.0, vec![count_sample("bus:tick", 5.0 + 3.0 * i as f64)]);
+            assert!(r.suspects.is_empty(), "count kinds are not memory suspects");
+            if growing_at.is_none() && r.growing == vec![Kind::Listeners] {
+                growing_at = Some(i);
+            }
+        }
+        let at = growing_at.expect("a rising listener count is reported as growing");
+        assert!(at <= 10, "growing from tick {at}");
+        let mut flat = det();
+        for i in 0..30 {
+            let r = flat.tick(T0 + i as f64 * 1000.0, vec![count_sample("bus:tick", 5.0 + (i % 2) as f64)]);
+            assert!(r.growing.is_empty(), "flat series reported growing at tick {i}");
+        }
     }
 
     #[test]
