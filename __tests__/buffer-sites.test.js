@@ -1,0 +1,64 @@
+'use strict';
+// The Buffer allocation sampler (lib/buffer-sites.js): bounded captures per tick under a
+// high allocation rate, and unbiased live-byte estimates per site at any rate.
+const { BufferSites } = require('../lib/buffer-sites');
+const { captureCount } = require('../lib/sites');
+const { lineOf } = require('./fixtures/core/drive');
+
+const KEPT_LINE = lineOf(__filename, '// SITE: ' + 'kept');
+
+let sampler = null;
+afterEach(() => {
+  if (sampler) sampler.stop();
+  sampler = null;
+});
+
+function kept(n, size, into) {
+  for (let i = 0; i < n; i++) into.push(Buffer.alloc(size)); // SITE: kept
+}
+
+function dropped(n, size) {
+  let total = 0;
+  for (let i = 0; i < n; i++) total += Buffer.allocUnsafe(size).length; // SITE: dropped
+  return total;
+}
+
+test('a fast allocator pays a bounded number of stack captures per tick, and the kept bytes are estimated', () => {
+  sampler = new BufferSites();
+  sampler.start();
+  const hold = [];
+  const capturesPerTick = [];
+  let top = [];
+  for (let tick = 0; tick < 12; tick++) {
+    const before = captureCount();
+    dropped(2000, 16 * 1024); // 32 MiB per tick of short-lived zlib-sized chunks
+    kept(1000, 4096, hold); // 4 MiB per tick kept
+    capturesPerTick.push(captureCount() - before);
+    top = sampler.sites();
+  }
+  // Tick 0 runs at the base gap (64 KiB: ~500 captures); after it, ~16 per tick.
+  expect(capturesPerTick[0]).toBeGreaterThan(200);
+  for (const n of capturesPerTick.slice(2)) expect(n).toBeLessThan(64);
+  const keptSite = top.find((s) => s.stack.split('\n')[0].includes(`buffer-sites.test.js:${KEPT_LINE}:`));
+  expect(keptSite).toBeDefined();
+  const truth = hold.length * 4096;
+  // About 18 samples land on the kept site at this rate (one per ~2.3 MiB): loose bounds.
+  expect(keptSite.count).toBeGreaterThan(truth * 0.25);
+  expect(keptSite.count).toBeLessThan(truth * 4);
+});
+
+test('at a low allocation rate every 64 KiB is sampled and the estimate is close', () => {
+  sampler = new BufferSites();
+  sampler.start();
+  const hold = [];
+  let top = [];
+  for (let tick = 0; tick < 10; tick++) {
+    kept(200, 8192, hold); // 1.6 MiB per tick
+    top = sampler.sites();
+  }
+  const keptSite = top.find((s) => s.stack.split('\n')[0].includes(`buffer-sites.test.js:${KEPT_LINE}:`));
+  const truth = hold.length * 8192;
+  // ~160 samples: within 5 standard deviations.
+  expect(keptSite.count).toBeGreaterThan(truth * 0.6);
+  expect(keptSite.count).toBeLessThan(truth * 1.4);
+});
