@@ -18,11 +18,13 @@
 //! minimum of the post-GC samples taken in the tick, or, where major GCs are rare,
 //! the minimum of the raw samples over the last `raw_floor_ticks` ticks (a *raw* point,
 //! garbage included). A memory finding never opens on a raw point: when a series would
-//! open, or looks suspect, and its newest point is raw, the detector asks the host for
-//! a confirming full GC (`TickResult::want_gc`) and decides on the post-GC floor that
-//! follows. Those GCs are budgeted: at most one per `confirm_gap_ms`, from a bucket of
-//! `confirm_budget` refilled one per `confirm_refill_ms`, so a suspicion gets its
-//! floors quickly while a process whose memory is flat is never forced to collect.
+//! open and its newest point is raw, the detector asks the host for a confirming full
+//! GC (`TickResult::want_gc`) and decides on the post-GC floor that follows; it opens
+//! only if that floor is a new high above the window's earlier floors, and (right after
+//! the warm-up) only on a floor taken after the warm-up. Those GCs are budgeted: at
+//! most one per `confirm_gap_ms`, from a bucket of `confirm_budget` refilled one per
+//! `confirm_refill_ms`, so a likely leak gets its floor quickly while a process whose
+//! memory is flat is never forced to collect.
 
 use std::collections::{HashMap, VecDeque};
 
@@ -269,6 +271,9 @@ struct Point {
     adds: f64,
     /// Old objects among the counted ones (NaN when unknown).
     aged: f64,
+    /// A memory point that is a windowed minimum of raw samples (garbage included), not
+    /// a post-GC floor.
+    raw: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -455,6 +460,15 @@ pub struct Sample {
     pub sites: Option<Vec<Site>>,
 }
 
+/// [`Detector::floors_set_new_high`]'s answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FloorGate {
+    Pass,
+    Fail,
+    /// Decide on a post-GC floor taken after the warm-up (ask for a confirming GC).
+    NeedsFloor,
+}
+
 /// What changed in one tick.
 #[derive(Debug, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -466,8 +480,8 @@ pub struct TickResult {
     /// Count kinds (listeners, timers, streams, handles) with a series that has a weak
     /// upward trend or an open finding: their creation sites are worth sampling more.
     pub growing: Vec<Kind>,
-    /// A memory series is suspect, or a memory finding would open, on a raw point (no
-    /// GC behind it): a full GC now gives the post-GC floor to decide on (budgeted, see
+    /// A memory finding would open on a raw point (no GC behind it), or on a floor from
+    /// the warm-up: a full GC now gives the post-GC floor to decide on (budgeted, see
     /// [`Config::confirm_budget`]).
     pub want_gc: bool,
 }
@@ -638,7 +652,53 @@ impl Detector {
             if let Some(v) = floor {
                 self.raw_point[i] = raw;
                 self.push_value(*kind, target, now, v, (f64::NAN, f64::NAN), None);
+                if raw {
+                    if let Some(p) = self.series.get_mut(&(*kind, target.to_string())).and_then(|s| s.points.back_mut()) {
+                        p.raw = true;
+                    }
+                }
             }
+        }
+    }
+
+    /// A memory finding opens on a floor that is a new high: the newest point, a post-GC
+    /// floor, must stand above every earlier floor of the window, by half of what the
+    /// fitted `slope` (bytes/ms) adds since the previous floor (at most a tenth of the
+    /// kind's minimum growth). [`assess`]'s new-high rule looks at the newest few points,
+    /// which for memory (a floor every few seconds) can reach back to the end of a rise
+    /// that has since levelled off: a warm-up that stops shortly before the warm-up ends
+    /// would open, then close ticks later. A leak's newest floor is its highest. Raw
+    /// points (minima with garbage on top) are left out when confirming GCs are on; a raw
+    /// newest point passes here and the confirming GC decides. Counts and rss: always true.
+    ///
+    /// `NeedsFloor` when the newest floor was taken during the warm-up: growth seen
+    /// only then may have stopped since, so the finding waits for a floor from after it.
+    fn floors_set_new_high(&self, key: &(Kind, String), slope: f64) -> FloorGate {
+        if !key.0.is_memory() || key.0 == Kind::Rss {
+            return FloorGate::Pass;
+        }
+        let Some(s) = self.series.get(key) else { return FloorGate::Pass };
+        let Some(last) = s.points.back() else { return FloorGate::Pass };
+        let skip_raw = self.cfg.confirm_gc;
+        if skip_raw && last.raw {
+            return FloorGate::Pass;
+        }
+        if self.cfg.confirm_gc && last.t < self.started_at.unwrap_or(last.t) + self.cfg.warmup_ms {
+            return FloorGate::NeedsFloor;
+        }
+        let n = s.points.len();
+        let mut before = f64::NEG_INFINITY;
+        let mut prev_t = None;
+        for p in s.points.iter().take(n - 1).filter(|p| !(skip_raw && p.raw)) {
+            before = before.max(p.v);
+            prev_t = Some(p.t);
+        }
+        let Some(prev_t) = prev_t else { return FloorGate::Pass };
+        let margin = (0.5 * slope.max(0.0) * (last.t - prev_t)).min(0.1 * self.cfg.rule(key.0).min_abs);
+        if last.v > before + margin {
+            FloorGate::Pass
+        } else {
+            FloorGate::Fail
         }
     }
 
@@ -675,7 +735,7 @@ impl Detector {
             if let Some(l) = min_level {
                 s.min_level = l;
             }
-            s.push(Point { t, v, adds: extra.0, aged: extra.1 }, window);
+            s.push(Point { t, v, adds: extra.0, aged: extra.1, raw: false }, window);
         }
     }
 
@@ -772,12 +832,12 @@ impl Detector {
             if (a.suspect || has_finding) && !key.0.is_memory() && !out.growing.contains(&key.0) {
                 out.growing.push(key.0);
             }
-            // A suspect memory series on raw points: its next point should be a floor.
-            if a.suspect && !has_finding && warm && !out.want_gc && self.needs_confirmation(key.0) && self.take_confirm(now) {
-                out.want_gc = true;
-            }
-            if !has_finding && warm && a.rising && !self.explained_by_other(key.0, &key.1, a.slope) {
-                if self.needs_confirmation(key.0) {
+            // (A series that is only suspect asks for no GC: a forced full GC makes V8
+            // deoptimize code whose embedded objects died, which in a busy service costs
+            // far more than the pause; bench/overhead measured it.)
+            let gate = if !has_finding && warm && a.rising { self.floors_set_new_high(&key, a.slope) } else { FloorGate::Fail };
+            if gate != FloorGate::Fail && !self.explained_by_other(key.0, &key.1, a.slope) {
+                if gate == FloorGate::NeedsFloor || self.needs_confirmation(key.0) {
                     // Decide on a post-GC floor, not on a minimum that includes garbage.
                     if !out.want_gc && self.take_confirm(now) {
                         out.want_gc = true;
@@ -1259,6 +1319,51 @@ mod tests {
         assert!(opened <= 40, "opened at {opened}");
         // rate-limited: never two requests within confirm_gap_ms (5 s)
         assert!(want.windows(2).all(|w| w[1] - w[0] >= 5), "{want:?}");
+    }
+
+    /// Heap floors rising 9 -> 34 MiB until tick `rise_end`, then flat; V8 runs a major GC
+    /// every `gc_every` ticks, raw minima carry garbage in between, and the host answers
+    /// a want_gc with a post-GC sample on the next tick. Returns the ticks where a heap
+    /// finding opened (warm-up 30 s).
+    fn heap_rise_then(rise_end: usize, gc_every: usize, leak_on: bool) -> Vec<usize> {
+        let mut d = Detector::new(Config { warmup_ms: 30_000.0, ..Config::default() });
+        let mut want_at = None;
+        let mut opened = Vec::new();
+        for i in 0..120usize {
+            let top = 9.0 * MIB + 25.0 * MIB;
+            let floor = if i < rise_end {
+                9.0 * MIB + i as f64 * 25.0 / rise_end as f64 * MIB
+            } else if leak_on {
+                top + (i - rise_end) as f64 * 0.5 * MIB
+            } else {
+                top + ((i * 7919) % 5) as f64 * 0.02 * MIB
+            };
+            let post_gc = i % gc_every == gc_every - 1 || want_at == Some(i - 1);
+            let garbage = 2.5 * MIB * ((i % gc_every) as f64 + 1.0) / gc_every as f64;
+            d.observe_memory(mem(if post_gc { floor } else { floor + garbage }), post_gc);
+            let r = d.tick(T0 + i as f64 * 1000.0, vec![]);
+            if r.opened.iter().any(|f| f.kind == Kind::Heap) {
+                opened.push(i);
+            }
+            if r.want_gc {
+                want_at = Some(i);
+            }
+        }
+        opened
+    }
+
+    #[test]
+    fn warm_up_growth_that_levelled_off_before_the_warm_up_ends_does_not_open() {
+        // Before the floor rules, these opened at tick 30 (the first warm tick): the
+        // newest few floors still reached back into the rise.
+        for gc_every in [2, 3, 4, 6, 8] {
+            assert_eq!(heap_rise_then(20, gc_every, false), Vec::<usize>::new(), "GC every {gc_every} ticks");
+        }
+        // Growth that goes on past the warm-up opens on the first floor taken after it.
+        for gc_every in [2, 3, 4, 6, 8] {
+            let opened = heap_rise_then(20, gc_every, true);
+            assert!(!opened.is_empty() && opened[0] <= 32, "GC every {gc_every} ticks: opened at {opened:?}");
+        }
     }
 
     #[test]
