@@ -46,8 +46,8 @@ export interface StartOptions {
   heapDiagnosis?: boolean;
   /**
    * Where V8 ran no major GC for 5 ticks, memory points are minimums of raw samples;
-   * when such a series looks suspect or would open a finding, run one full GC to read
-   * a true post-GC floor first (budget: 10, then one a minute, at least 5 s apart;
+   * when such a series would open a finding, run one full GC (`v8` `gc()`) to read a
+   * true post-GC floor first (budget: 10, then one a minute, at least 5 s apart;
    * counted in `report().leakguard.forcedGcs`). Default true; false lets findings open
    * on raw minimums.
    */
