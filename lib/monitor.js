@@ -23,7 +23,7 @@ const channels = require('./channels');
 const DIAGNOSIS_GAP_MS = 10 * 60 * 1000;
 
 const MEMORY_KINDS = new Set(['heap', 'external', 'arrayBuffers', 'rss']);
-const HEAP_SITES_IDLE_TICKS = 30;
+const HEAP_SITES_IDLE_TICKS = 15;
 // Creation-stack captures aimed at per tick and kind (lib/sites.js Sampler): flat series, rising ones.
 const SITES_QUIET = 8;
 const SITES_GROWING = 16;
