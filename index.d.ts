@@ -274,6 +274,12 @@ export interface Report {
     streamKinds: number;
     droppedStreams: number;
     /**
+     * New streams leakguard holds strongly until the next registration pass (at most
+     * 1 s and 65 536 streams; a stream leaves at its `'close'`), after which the
+     * still-open ones are held only weakly (`FinalizationRegistry`).
+     */
+    pendingStreams: number;
+    /**
      * Every cap on leakguard's own registries (defaults in docs/reliability.md): `limit`,
      * what it holds now (`size`, null where not kept) and what was refused or evicted
      * because it was full (`dropped`, a count).

@@ -106,3 +106,20 @@ test('a tracked stream the app drops is collected; an fd-backed one stays counte
   expect(r.dropped).toEqual({ open: 0, abandoned: 0, opened: 1 });
   expect(r.unconsumed).toEqual({ open: 1, abandoned: 1, opened: 1 });
 });
+
+test('new streams are held at most until the next tick, and the report counts them', async () => {
+  const m = startManual();
+  const pending = () => leakguard.report().leakguard.pendingStreams;
+  expect(pending()).toBe(0);
+  const open1 = zlib.createGzip();
+  const closed = zlib.createGzip();
+  expect(pending()).toBe(2);
+  const done = new Promise((resolve) => closed.once('close', resolve));
+  closed.destroy();
+  await done;
+  expect(pending()).toBe(1);
+  m.tick();
+  expect(pending()).toBe(0);
+  expect(open('Gzip')).toBe(1);
+  open1.destroy();
+});

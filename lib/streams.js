@@ -94,6 +94,13 @@ function promoteYoung() {
 }
 const youngRecs = []; // youngRecs[i] is the record of young[i]
 
+// Streams still held in `young` (not yet closed): what leakguard holds strongly, for the report.
+function youngCleared() {
+  let n = 0;
+  for (let i = 0; i < young.length; i++) if (young[i] === undefined) n++;
+  return n;
+}
+
 function onYoungTimer() {
   youngTimer = null;
   guard('stream registration', promoteYoung);
@@ -286,4 +293,4 @@ function summary() {
   return out;
 }
 
-module.exports = { sampler, trackStream, install, uninstall, reset, collect, summary, startYoung, stopYoung, stats: () => ({ streamKinds: kinds.size, droppedStreams }), MAX_KINDS };
+module.exports = { sampler, trackStream, install, uninstall, reset, collect, summary, startYoung, stopYoung, stats: () => ({ streamKinds: kinds.size, droppedStreams, pendingStreams: young === null ? 0 : young.length - youngCleared() }), MAX_KINDS };
