@@ -670,12 +670,14 @@ impl Detector {
     /// that has since levelled off: a warm-up that stops shortly before the warm-up ends
     /// would open, then close ticks later. A leak's newest floor is its highest. Raw
     /// points (minima with garbage on top) are left out when confirming GCs are on; a raw
-    /// newest point passes here and the confirming GC decides. Counts and rss: always true.
+    /// newest point passes here and the confirming GC decides. rss points are windowed
+    /// minima of raw samples (no GC lowers rss): the same rule applies to them. Counts:
+    /// always true.
     ///
     /// `NeedsFloor` when the newest floor was taken during the warm-up: growth seen
     /// only then may have stopped since, so the finding waits for a floor from after it.
     fn floors_set_new_high(&self, key: &(Kind, String), slope: f64) -> FloorGate {
-        if !key.0.is_memory() || key.0 == Kind::Rss {
+        if !key.0.is_memory() {
             return FloorGate::Pass;
         }
         let Some(s) = self.series.get(key) else { return FloorGate::Pass };
@@ -684,8 +686,15 @@ impl Detector {
         if skip_raw && last.raw {
             return FloorGate::Pass;
         }
-        if self.cfg.confirm_gc && last.t < self.started_at.unwrap_or(last.t) + self.cfg.warmup_ms {
-            return FloorGate::NeedsFloor;
+        let warm_end = self.started_at.unwrap_or(last.t) + self.cfg.warmup_ms;
+        if last.t < warm_end {
+            return if self.cfg.confirm_gc && key.0 != Kind::Rss { FloorGate::NeedsFloor } else { FloorGate::Fail };
+        }
+        // An rss point is the minimum of the last `raw_floor_ticks` ticks' samples, so it
+        // trails a rise that has stopped by that many points: only points whose whole
+        // window is past the warm-up count as new.
+        if key.0 == Kind::Rss && s.points.iter().filter(|p| p.t >= warm_end).count() < self.cfg.raw_floor_ticks {
+            return FloorGate::Fail;
         }
         let n = s.points.len();
         let mut before = f64::NEG_INFINITY;
@@ -1461,6 +1470,20 @@ mod tests {
         let late = [2.1, 2.4, 2.4, 2.4, 2.1, 2.1, 2.1, 3.5, 2.4, 3.2, 3.2, 3.5, 6.4, 7.8, 8.0, 7.6];
         assert!(run(&|i| late[i.saturating_sub(24).min(late.len() - 1)] * MIB).is_empty());
         assert_eq!(run(&|i| 2.0 * MIB + i as f64 * 0.3 * MIB), vec![Kind::External]);
+    }
+
+    #[test]
+    fn native_start_up_rise_that_levelled_off_in_the_warm_up_is_not_reported() {
+        // rss outside the heap climbs 48 -> 95 MiB in the first 12 s (allocator arenas,
+        // zlib, code), then stays flat; warm-up 20 s, a point every 2 s (the soak's checker).
+        let mut d = Detector::new(Config { warmup_ms: 20_000.0, confirm_gc: false, ..Config::default() });
+        for i in 0..40usize {
+            let native = if i < 6 { 48.0 * MIB + i as f64 * 8.0 * MIB } else { 95.0 * MIB + ((i * 7919) % 7) as f64 * 0.3 * MIB };
+            let m = MemorySample { heap_used: 20.0 * MIB, external: MIB, array_buffers: MIB, rss: 24.0 * MIB + MIB + native, heap_total: 24.0 * MIB };
+            d.observe_memory(m, true);
+            let r = d.tick(T0 + i as f64 * 2000.0, vec![]);
+            assert!(r.opened.is_empty(), "opened at tick {i}: {:?}", r.opened);
+        }
     }
 
     #[test]
