@@ -110,7 +110,10 @@ module.exports = {
 
 // Snapshot analysis and near-limit snapshots live in their own modules.
 Object.assign(module.exports, require('./lib/analysis'), require('./lib/near-limit'));
-Object.assign(module.exports, require('./lib/assert'));
+{
+  const { assertNoLeak, checkLeaks, assertCollected, checkCollected, LeakError, formatFindings } = require('./lib/assert');
+  Object.assign(module.exports, { assertNoLeak, checkLeaks, assertCollected, checkCollected, LeakError, formatFindings });
+}
 
 // Production: prom-client metrics (lib/metrics.js; prom-client is loaded only when called).
 module.exports.registerMetrics = require('./lib/metrics').registerMetrics;

@@ -154,3 +154,25 @@ test('checkLeaks works inside a worker thread', async () => {
   await w.terminate();
   expect(msg).toEqual({ leak: [['timers', 5]], ok: false });
 }, 30000);
+
+// The growing classes of a heap leak are counted by the instances the calls left alive
+// (addedCount), not by the net change: in CI the net count of `Object` once fell below
+// the calls because the test framework freed Objects of its own between the snapshots.
+test('growingClasses counts the instances left alive, not the net change', () => {
+  const { growingClasses } = require('../lib/assert');
+  const calls = 100;
+  const diff = {
+    classes: [
+      { name: 'Array', addedCount: 200, removedCount: 10, countDelta: 190, addedSize: 64000, sizeDelta: 63000, representative: { retainerPath: '(GC roots) → cache (Map) → (table) → Array' } },
+      { name: 'Object', addedCount: 100, removedCount: 140, countDelta: -40, addedSize: 4000, sizeDelta: -1600, representative: { retainerPath: '(GC roots) → cache (Map) → (table) → Object' } },
+      { name: 'Promise', addedCount: 3, removedCount: 0, countDelta: 3, addedSize: 120, sizeDelta: 120, representative: null },
+    ],
+  };
+  const g = growingClasses(diff, calls);
+  expect(g.constructors).toEqual([
+    { name: 'Array', perCall: 2, bytesPerCall: 640 },
+    { name: 'Object', perCall: 1, bytesPerCall: 40 },
+  ]);
+  expect(g.retainerPath).toBe('(GC roots) → cache (Map) → (table) → Array');
+  expect(g.holderPaths.map((h) => h.sizeDelta)).toEqual([64000, 4000]);
+});

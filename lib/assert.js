@@ -761,16 +761,21 @@ function growingClasses(diff, calls) {
   let fallbackPath = null;
   const holderPaths = []; // full paths of the growing classes, for the holder's line
   for (const c of diff.classes) {
-    if (c.countDelta <= 0 || c.sizeDelta <= 0) continue;
+    // Counted by the instances allocated during the calls and still alive (addedCount),
+    // not by the net change: objects of the same class that the test framework freed
+    // meanwhile (countDelta = added - removed) must not hide what the function left.
+    const added = typeof c.addedCount === 'number' ? c.addedCount : c.countDelta;
+    const addedSize = typeof c.addedSize === 'number' ? c.addedSize : c.sizeDelta;
+    if (added <= 0 || addedSize <= 0) continue;
     const internal = c.name.startsWith('(') || c.name.startsWith('system /');
     const p = c.representative && c.representative.retainerPath;
-    if (p && c.countDelta >= calls * 0.5 && !p.includes('(compiled code)') && !p.includes('(Module)')) {
-      holderPaths.push({ retainerPath: p, sizeDelta: c.sizeDelta });
+    if (p && added >= calls * 0.5 && !p.includes('(compiled code)') && !p.includes('(Module)')) {
+      holderPaths.push({ retainerPath: p, sizeDelta: addedSize });
       if (!internal && !retainerPath) retainerPath = shortPath(p);
       if (internal && !fallbackPath) fallbackPath = shortPath(p);
     }
-    if (!internal && c.countDelta >= calls * 0.9) {
-      out.push({ name: c.name, perCall: Math.round((c.countDelta / calls) * 10) / 10, bytesPerCall: Math.round(c.sizeDelta / calls) });
+    if (!internal && added >= calls * 0.9) {
+      out.push({ name: c.name, perCall: Math.round((added / calls) * 10) / 10, bytesPerCall: Math.round(addedSize / calls) });
     }
   }
   out.sort((a, b) => b.perCall - a.perCall);
@@ -999,4 +1004,4 @@ async function checkCollected(factory, options, fnName = 'checkCollected') {
   return { collected: false, gcs, findings: [finding] };
 }
 
-module.exports = { assertNoLeak, checkLeaks, assertCollected, checkCollected, LeakError, formatFindings, DEFAULTS };
+module.exports = { assertNoLeak, checkLeaks, assertCollected, checkCollected, LeakError, formatFindings, growingClasses, DEFAULTS };
