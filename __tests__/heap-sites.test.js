@@ -29,3 +29,17 @@ test('growthCallsInFunction() validates its input and never throws on odd source
   expect(native.growthCallsInFunction('const a = []; function f() { a.push(1) }', 1, 25, 'push')).toEqual([{ line: 1, column: 30, call: 'a.push()' }]);
   expect(native.findMutationSites('m.set(1) // m.set(2)', 'm', 'Map')).toEqual([{ line: 1, column: 1, call: 'm.set()' }]);
 });
+
+test('a heap finding opens with the sites of a profile read as it opens', async () => {
+  const fixture = path.join(__dirname, 'fixtures', 'heap-open-sites.js');
+  const out = await new Promise((resolve, reject) => {
+    execFile(process.execPath, [fixture], { timeout: 55_000, cwd: path.join(__dirname, '..') }, (err, stdout) => (err ? reject(new Error(`${err.message}\n${stdout}`)) : resolve(stdout)));
+  });
+  const { sites, message, heapProfiles } = JSON.parse(out.trim().split('\n').pop());
+  expect(heapProfiles).toBeGreaterThanOrEqual(1);
+  const rel = path.relative(path.join(__dirname, '..'), fixture);
+  const leakLine = lineOf(fixture, '// LEAK');
+  expect(sites.length).toBeGreaterThan(0);
+  expect(sites.some((s) => s.stack.includes(`${rel}:${leakLine}:`) || s.stack.includes('openSession ('))).toBe(true);
+  expect(message).toContain(rel);
+}, 60_000);

@@ -162,16 +162,32 @@ class Monitor extends EventEmitter {
     });
     this.lastTickMs = Number(process.hrtime.bigint() - t0) / 1e6;
     if (result) {
-      for (const f of result.opened) {
+      for (let f of result.opened) {
         this.findingsOpened++;
+        // A heap finding opens with the sites of a profile read now (while the heap was
+        // only suspect, profiles were read every 30 s at most).
+        if (f.kind === 'heap') f = this._freshHeapSites(f);
         this._safeEmit('leak', f);
         if (f.kind === 'heap' && this.options.heapDiagnosis) this._diagnose(f);
-        // A second profile now, so heap sites are ranked by growth from the next tick.
-        if (f.kind === 'heap' && this.heapSites.active && Date.now() - this.heapSites.lastAt > 1000) guard('heap sites', () => this.heapSites.capture(Date.now()));
       }
       for (const f of result.closed) this._safeEmit('resolved', this._withDiagnosis(f));
     }
     return result;
+  }
+
+  // Reads a heap profile now (unless one was read in the last second) and returns the
+  // opening heap finding with its sites.
+  _freshHeapSites(finding) {
+    if (!this.heapSites.active || Date.now() - this.heapSites.lastAt <= 1000) return finding;
+    return guard('heap sites', () => {
+      const now = Date.now();
+      this.heapSites.capture(now);
+      // Left in place: the next tick hands it (and its Buffer sites) to the detector too.
+      const sites = this.heapSites.latest;
+      if (!sites) return finding;
+      const fresh = this.detector.refreshSites('heap', finding.target, now, sites.heap);
+      return fresh && fresh.id === finding.id ? fresh : finding;
+    }) || finding;
   }
 
   // A full GC to read a true post-GC floor (the detector asks only when a memory
@@ -263,9 +279,9 @@ class Monitor extends EventEmitter {
       this.bufferSites.stop();
     }
     const suspicious = result.suspects.includes('heap') || open.includes('heap');
+    this.heapSites.urgent = open.includes('heap');
     if (suspicious) {
       this.heapIdle = 0;
-    this.bufferIdle = 0;
       if (!this.heapSites.active) {
         debug('starting the sampling heap profiler (suspects: %j)', result.suspects);
         this.heapSites.start();

@@ -185,6 +185,17 @@ impl NativeDetector {
         serde_json::to_value(self.inner.stats()).map_err(|e| super::error::failure(e.to_string()))
     }
 
+    /// Records fresh creation sites for one series between ticks (e.g. a heap profile
+    /// read as a heap finding opens). Returns the series' open finding (`LeakFinding`)
+    /// with its sites re-ranked, or `null` when it has none. Throws a `TypeError` for an
+    /// unknown kind.
+    #[napi(ts_return_type = "any", catch_unwind)]
+    pub fn refresh_sites(&mut self, kind: String, target: String, now_ms: f64, sites: Vec<SiteCount>) -> Result<serde_json::Value> {
+        let k = kind_of(&kind)?;
+        let sites = sites.into_iter().map(|x| Site { stack: x.stack, count: x.count }).collect();
+        serde_json::to_value(self.inner.refresh_sites(k, &target, now_ms, sites)).map_err(|e| super::error::failure(e.to_string()))
+    }
+
     /// Removes a series (e.g. an untracked emitter's event). Returns the closed finding, if one was open.
     #[napi(ts_return_type = "any", catch_unwind)]
     pub fn remove_series(&mut self, kind: String, target: String, now_ms: f64) -> Result<serde_json::Value> {

@@ -786,6 +786,15 @@ impl Detector {
         }
     }
 
+    /// Records a fresh set of creation sites for a series between ticks (a heap profile
+    /// read when a finding opens) and returns the series' open finding with them, if any.
+    pub fn refresh_sites(&mut self, kind: Kind, target: &str, now: f64, sites: Vec<Site>) -> Option<Finding> {
+        self.update_sites(kind, target, now, sites);
+        let s = self.series.get(&(kind, target.to_string()))?;
+        s.finding.as_ref()?;
+        Some(self.finding_of(s, now))
+    }
+
     /// Removes a series (an untracked emitter); its open finding closes.
     pub fn remove_series(&mut self, kind: Kind, target: &str) -> Option<Finding> {
         let s = self.series.remove(&(kind, target.to_string()))?;
@@ -1641,6 +1650,23 @@ mod tests {
         assert_eq!(f.sites[0].stack, "app.js:42");
         assert_eq!(f.sites[0].count, 145.0);
         assert!(f.message.contains("app.js:42"));
+    }
+
+    #[test]
+    fn refresh_sites_returns_the_open_finding_with_the_new_sites() {
+        let mut d = det();
+        assert!(d.refresh_sites(Kind::Listeners, "bus:x", T0, vec![Site { stack: "app.js:1".into(), count: 1.0 }]).is_none(), "no series yet");
+        for i in 0..30 {
+            d.tick(T0 + i as f64 * 1000.0, vec![count_sample("bus:x", 100.0 + 5.0 * i as f64)]);
+        }
+        assert!(d.findings()[0].sites.is_empty());
+        let f = d.refresh_sites(Kind::Listeners, "bus:x", T0 + 30_000.0, vec![Site { stack: "app.js:42".into(), count: 145.0 }]).expect("the open finding");
+        assert_eq!(f.sites[0].stack, "app.js:42");
+        assert!(f.message.contains("app.js:42"), "{}", f.message);
+        assert_eq!(d.findings()[0].sites[0].stack, "app.js:42");
+        let mut flat = det();
+        flat.tick(T0, vec![count_sample("bus:y", 1.0)]);
+        assert!(flat.refresh_sites(Kind::Listeners, "bus:y", T0 + 1.0, vec![]).is_none(), "a series without a finding");
     }
 
     #[test]
