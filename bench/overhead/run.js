@@ -20,6 +20,7 @@
 //   --configs off,default,...   run a subset     --cpu-prof DIR   profile each server
 //   --out FILE                  also write the raw results as JSON
 //   --node-args "--flag ..."    extra node flags for every server
+//   --pin                       autocannon on CPU 0, the servers on CPU 1 (taskset)
 const { fork } = require('node:child_process');
 const path = require('node:path');
 const fs = require('node:fs');
@@ -41,6 +42,7 @@ const { values: args } = parseArgs({
     'cpu-prof': { type: 'string' },
     'node-args': { type: 'string', default: '' },
     out: { type: 'string' },
+    pin: { type: 'boolean', default: false },
   },
 });
 const ROUNDS = Number(args.rounds);
@@ -80,10 +82,20 @@ function peerAvailable(config) {
   }
 }
 
+// --pin: this process (autocannon) on CPU 0, every server on CPU 1 (taskset, Linux), so
+// the load generator and the server never take each other's core.
+function pinSelf() {
+  if (!args.pin) return;
+  require('node:child_process').execFileSync('taskset', ['-a', '-c', '-p', '0', String(process.pid)], { stdio: 'ignore' });
+}
+
 function startServer(config) {
   const execArgv = args['node-args'].split(' ').filter(Boolean);
   if (args['cpu-prof']) execArgv.push('--cpu-prof', `--cpu-prof-dir=${path.resolve(args['cpu-prof'])}`, `--cpu-prof-name=${config}.cpuprofile`);
-  const child = fork(path.join(__dirname, 'server.js'), [SERVER_CONFIG[config] || config], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const options = { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] };
+  // fork() runs `execPath ...execArgv server.js config`: here `taskset -c 1 node ...`.
+  if (args.pin) Object.assign(options, { execPath: 'taskset', execArgv: ['-c', '1', process.execPath, ...execArgv] });
+  const child = fork(path.join(__dirname, 'server.js'), [SERVER_CONFIG[config] || config], options);
   return new Promise((resolve, reject) => {
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`server ${config} exited with ${code} before it was ready`)));
@@ -214,6 +226,7 @@ async function main() {
     return false;
   });
   if (!configs.includes('off')) throw new Error('the configs must include off (the baseline)');
+  pinSelf();
   const t0 = Date.now();
   const servers = {};
   const rounds = [];
@@ -258,7 +271,7 @@ async function main() {
 
   const lines = [];
   const cpu = os.cpus();
-  lines.push(`Node ${process.version}, ${cpu.length}× ${cpu[0] ? cpu[0].model.trim() : 'cpu'} (shared with other jobs), one server process per config. ` +
+  lines.push(`Node ${process.version}, ${cpu.length}× ${cpu[0] ? cpu[0].model.trim() : 'cpu'} (shared with other jobs), one server process per config${args.pin ? ' (servers pinned to CPU 1, autocannon to CPU 0)' : ''}. ` +
     `Warm-up ${WARMUP} s (all servers at once, ${WARMUP_RATE} req/s each), then ${ROUNDS} rounds; in each round every config gets ${DURATION} s of load ` +
     `(autocannon, ${CONNECTIONS} connections, 127.0.0.1) in ${SLICES} slices alternating with the other configs. ${minutes} min in all. ` +
     'Ratios are per round against that round\'s "off"; median (range) over rounds.\n');
