@@ -18,7 +18,10 @@ const SAMPLE_BYTES = 64 * 1024; // mean bytes between two samples, at least
 // would otherwise pay one 10-60 µs stack capture per 64 KiB. Above this, the mean gap
 // grows with the bytes allocated in the last tick (estimates stay unbiased: each
 // sample stands for its share of bytes at the gap in force when it was taken).
+// While the series is only suspect, 4 a tick: enough to rank the sites by the time a
+// finding opens (a capture through zlib's or a framework's frames costs up to ~100 µs).
 const CAPTURES_PER_TICK = 16;
+const CAPTURES_PER_TICK_SUSPECT = 4;
 const FACTORIES = ['alloc', 'allocUnsafe', 'allocUnsafeSlow', 'from', 'concat'];
 const PATCH = Symbol.for('leakguard.buffers.patched');
 
@@ -31,6 +34,7 @@ class BufferSites {
     this.countdown = this._nextGap();
     this.samples = 0;
     this.bytesSinceTick = 0;
+    this.capturesPerTick = CAPTURES_PER_TICK_SUSPECT;
     this.registry = new FinalizationRegistry((rec) => {
       if (rec.gen === this.generation) rec.site.live -= rec.bytes;
     });
@@ -45,9 +49,14 @@ class BufferSites {
     return -Math.log(1 - Math.random()) * this.gap;
   }
 
+  /** `urgent`: an arrayBuffers/external finding is open (16 captures a tick, else 4). */
+  setUrgent(urgent) {
+    this.capturesPerTick = urgent ? CAPTURES_PER_TICK : CAPTURES_PER_TICK_SUSPECT;
+  }
+
   /** Once per tick: set the mean gap from the bytes allocated since the last one. */
   retune() {
-    this.gap = Math.max(SAMPLE_BYTES, this.bytesSinceTick / CAPTURES_PER_TICK);
+    this.gap = Math.max(SAMPLE_BYTES, this.bytesSinceTick / this.capturesPerTick);
     this.bytesSinceTick = 0;
     if (this.countdown > this.gap * 8) this.countdown = this._nextGap();
   }
@@ -108,4 +117,4 @@ class BufferSites {
   }
 }
 
-module.exports = { BufferSites, SAMPLE_BYTES };
+module.exports = { BufferSites, SAMPLE_BYTES, CAPTURES_PER_TICK, CAPTURES_PER_TICK_SUSPECT };

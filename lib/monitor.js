@@ -272,6 +272,7 @@ class Monitor extends EventEmitter {
     if (!this.options.heapSites) return;
     const open = this.detector.findings().filter((f) => MEMORY_KINDS.has(f.kind)).map((f) => f.kind);
     const buffers = ['arrayBuffers', 'external'].some((k) => result.suspects.includes(k) || open.includes(k));
+    this.bufferSites.setUrgent(open.includes('arrayBuffers') || open.includes('external'));
     if (buffers) {
       this.bufferIdle = 0;
       if (!this.bufferSites.active) this.bufferSites.start();
