@@ -1461,6 +1461,30 @@ mod tests {
         assert!(opened);
     }
 
+    // bench/detection's slow-heap: floors rising ~100 KB/s, close to their noise. Once
+    // open, the finding must stay open while the heap keeps growing (it used to close a
+    // tick after opening and reopen seconds later).
+    #[test]
+    fn slow_heap_leak_finding_stays_open_while_it_grows() {
+        for seed0 in 1..=20u64 {
+            let mut d = det();
+            let mut seed = seed0;
+            let (mut opened, mut closed) = (0, 0);
+            for i in 0..300 {
+                let noise = (lcg(&mut seed) - 0.5) * 0.6 * MIB;
+                let v = 30.0 * MIB + i as f64 * 100.0 * 1024.0 + noise;
+                d.observe_memory(mem(v + 2.0 * MIB), false);
+                if i % 3 == 0 {
+                    d.observe_memory(mem(v), true);
+                }
+                let r = d.tick(T0 + i as f64 * 1000.0, vec![]);
+                opened += r.opened.iter().filter(|f| f.kind == Kind::Heap).count();
+                closed += r.closed.iter().filter(|f| f.kind == Kind::Heap).count();
+            }
+            assert_eq!((opened, closed), (1, 0), "seed {seed0}: opened {opened}, closed {closed}");
+        }
+    }
+
     // buffer-ring in bench/detection: flat arrayBuffers (a fixed ring), and the
     // non-ArrayBuffer part of external memory (Node's own native buffers) moving from
     // ~2 to ~7.8 MB late in the run. Not a leak; a native leak of 12 MB is.
