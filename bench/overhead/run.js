@@ -64,12 +64,22 @@ const LABELS = {
   all: 'leakguard, everything on (`allStacks: true, heapDiagnosis: true`)',
   memwatch: '`@airbnb/node-memwatch` (stats + leak listeners)',
   asynchooks: 'async_hooks tracker, a stack per resource',
+  probegc: 'no leakguard; one confirming GC (lib/gc.js) 20 s into the warm-up',
+  probeprofiler: 'no leakguard; the sampling heap profiler on for 20 s of the warm-up, one profile read',
+  probebuffers: 'no leakguard; the Buffer sampler on for 20 s of the warm-up',
+  probeprofileron: 'no leakguard; the sampling heap profiler on from 20 s into the warm-up, no profile read',
+  probesession: 'no leakguard; an in-process inspector session connected from 20 s into the warm-up',
 };
 const SERVER_CONFIG = {
   off2: 'off',
   hooks: 'lg:{"heapSites":false,"forcedGc":false}',
   noforcedgc: 'lg:{"forcedGc":false}',
   noheapsites: 'lg:{"heapSites":false}',
+  probegc: 'probe:gc',
+  probeprofiler: 'probe:profiler',
+  probebuffers: 'probe:buffers',
+  probeprofileron: 'probe:profileron',
+  probesession: 'probe:session',
 };
 
 function peerAvailable(config) {

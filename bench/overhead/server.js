@@ -42,6 +42,33 @@ switch (config) {
     peer = require('./async-hooks-tracker').start();
     break;
   default:
+    if (config.startsWith('probe:')) {
+      // Without leakguard running: one of the default mode's memory actions done once,
+      // 20 s into the warm-up, to see whether it leaves the process slower afterwards.
+      const what = config.slice(6);
+      setTimeout(() => {
+        if (what === 'gc') require('../../lib/gc').forceGc();
+        if (what === 'profiler') {
+          const sampler = require('../../lib/heap-sampler');
+          sampler.acquire(64 * 1024);
+          setTimeout(() => { sampler.rawProfile(); setTimeout(() => sampler.release(), 10000); }, 10000);
+        }
+        if (what === 'profileron') require('../../lib/heap-sampler').acquire(64 * 1024); // and never released
+        if (what === 'session') {
+          const session = new (require('node:inspector').Session)();
+          session.connect(); // connected for good, no domain enabled
+          globalThis.probeSession = session;
+        }
+        if (what === 'buffers') {
+          const { BufferSites } = require('../../lib/buffer-sites');
+          const b = new BufferSites();
+          b.start();
+          const t = setInterval(() => b.sites(), 1000);
+          setTimeout(() => { clearInterval(t); b.stop(); }, 20000);
+        }
+      }, 20000);
+      break;
+    }
     if (config.startsWith('lg:')) {
       // Ad-hoc: `lg:{"forcedGc":false}` runs leakguard.start() with these options.
       leakguard = require('../..');
@@ -86,7 +113,8 @@ server.keepAliveTimeout = 60000;
 function stats() {
   const m = process.memoryUsage();
   const cpu = process.cpuUsage();
-  const out = { config, served, cpuUs: cpu.user + cpu.system, rss: m.rss, heapUsed: m.heapUsed, external: m.external };
+  const ru = process.resourceUsage();
+  const out = { config, served, cpuUs: cpu.user + cpu.system, userUs: cpu.user, systemUs: cpu.system, minorFaults: ru.minorPageFault, rss: m.rss, heapUsed: m.heapUsed, external: m.external };
   if (leakguard) {
     const r = leakguard.report();
     const lg = r.leakguard || {};
