@@ -143,6 +143,30 @@ process.on('disconnect', () => process.exit(0)); // the runner went away
 
 process.on('message', (msg) => {
   if (msg && msg.cmd === 'stats') process.send({ type: 'stats', stats: stats() });
+  // bench/overhead/instructions.js: the default mode's memory episodes, done now, each
+  // once (the Buffer sampler on and off, the sampling heap profiler on, read and off, a
+  // confirming GC), to measure whether they leave the process doing more work afterwards.
+  // `which`: some of 'buffers', 'profiler', 'gc' (default: all three).
+  if (msg && msg.cmd === 'episodes') {
+    const which = new Set(msg.which || ['buffers', 'profiler', 'gc']);
+    const { BufferSites } = require('../../lib/buffer-sites');
+    const b = new BufferSites();
+    if (which.has('buffers')) b.start();
+    const sampler = require('../../lib/heap-sampler');
+    if (which.has('profiler')) sampler.acquire(64 * 1024);
+    setTimeout(() => {
+      if (which.has('buffers')) {
+        b.sites();
+        b.stop();
+      }
+      if (which.has('profiler')) {
+        sampler.rawProfile();
+        sampler.release();
+      }
+      if (which.has('gc')) require('../../lib/gc').forceGc();
+      process.send({ type: 'episodes-done' });
+    }, msg.ms || 5000);
+  }
   if (msg && msg.cmd === 'exit') server.close(() => process.exit(0)) && server.closeAllConnections();
 });
 
