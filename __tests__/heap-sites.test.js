@@ -43,3 +43,25 @@ test('a heap finding opens with the sites of a profile read as it opens', async 
   expect(sites.some((s) => s.stack.includes(`${rel}:${leakLine}:`) || s.stack.includes('openSession ('))).toBe(true);
   expect(message).toContain(rel);
 }, 60_000);
+
+// A profile read forces a full GC (the inspector's sampler runs with kSamplingForceGC),
+// whose re-optimization costs ~half a second of CPU: none while the heap is only suspect.
+test('profile reads: none while the heap is only suspect, every 30 s once a heap finding is open', () => {
+  const { HeapSites } = require('../lib/heap-sites');
+  const h = new HeapSites();
+  h.active = true; // as after start(), without starting V8's profiler
+  h.startedAt = 1_000_000;
+  h.urgent = false;
+  for (const t of [1_010_000, 1_060_000, 1_600_000]) {
+    expect(h.due(t, false)).toBe(false);
+    expect(h.due(t, true)).toBe(false);
+  }
+  h.urgent = true;
+  expect(h.due(1_020_000, false)).toBe(false);
+  expect(h.due(1_030_000, false)).toBe(true);
+  h.lastAt = 1_030_000;
+  expect(h.due(1_059_000, false)).toBe(false);
+  expect(h.due(1_060_000, false)).toBe(true);
+  expect(h.due(1_060_000, true)).toBe(false); // a tick without a fresh major GC waits twice as long
+  expect(h.due(1_090_000, true)).toBe(true);
+});

@@ -15,18 +15,17 @@ const sampler = require('./heap-sampler');
 const native = require('./native');
 
 const SAMPLING_INTERVAL = 64 * 1024; // bytes between samples (V8's default is 32 KiB)
-// Building the profile blocks the thread for a time that grows with the heap
-// (~100 ms at 70 MB here), so it is taken at most this often, right after a major GC
-// when one comes (the profile then holds what survived, not garbage).
-// While a heap finding is open (`urgent`): the first profile 2 s after the profiler
-// starts, then one every 5 s. While the heap is only suspect (a young service whose
-// heap still rises sets new floor highs too): the first after 10 s, then one every
-// 30 s. A profile holds every sampled allocation still alive since the profiler
-// started, so a late read loses nothing; when a finding opens, a profile is read at once.
-const MIN_GAP_MS = 5000;
-const FIRST_AFTER_MS = 2000;
-const SUSPECT_GAP_MS = 30000;
-const SUSPECT_FIRST_AFTER_MS = 10000;
+// Every profile read costs a forced full GC: the inspector starts V8's sampler with
+// kSamplingForceGC, so getSamplingProfile collects all garbage first. Besides its pause
+// (~100 ms at 70 MB of heap here), a forced full GC deoptimizes the hot code whose
+// embedded maps died, and re-optimizing it made the next ~2 000 requests of the overhead
+// bench's service cost ~40 % more instructions each (bench/overhead/instructions.js:
+// ~0.6 G instructions, about half a second of CPU, per read). So while the heap is only
+// suspect, no profile is read: the profiler keeps every sampled allocation still alive
+// since it started, so the one read when a heap finding opens (Monitor) ranks them all.
+// While the finding stays open, its sites are refreshed every 30 s.
+const MIN_GAP_MS = 30000;
+const FIRST_AFTER_MS = 30000;
 const MAX_SITES = 32;
 
 function isBufferFrame(cf) {
@@ -134,16 +133,14 @@ class HeapSites {
     this.latest = null; // sites of the newest profile not yet handed to the detector
     this.collections = 0;
     this.lastCostMs = 0;
-    this.urgent = false; // a heap finding is open: profiles more often
+    this.urgent = false; // a heap finding is open: profiles are read (none while only suspect)
   }
 
   /** True when a profile may be taken now (`force`: even without a fresh major GC). */
   due(now, force) {
-    if (!this.active) return false;
-    const first = this.urgent ? FIRST_AFTER_MS : SUSPECT_FIRST_AFTER_MS;
-    const gap = this.urgent ? MIN_GAP_MS : SUSPECT_GAP_MS;
-    if (this.lastAt === 0) return now - this.startedAt >= (force ? 2 * first : first);
-    return now - this.lastAt >= (force ? 2 * gap : gap);
+    if (!this.active || !this.urgent) return false;
+    if (this.lastAt === 0) return now - this.startedAt >= (force ? 2 * FIRST_AFTER_MS : FIRST_AFTER_MS);
+    return now - this.lastAt >= (force ? 2 * MIN_GAP_MS : MIN_GAP_MS);
   }
 
   /** Takes a profile and keeps its sites for the next tick. */

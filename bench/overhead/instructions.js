@@ -38,6 +38,7 @@ const { values: args } = parseArgs({
     parallel: { type: 'string', default: '2' },
     'interval-ms': { type: 'string', default: '50000' },
     connections: { type: 'string', default: '4' },
+    windows: { type: 'string', default: '1' },
     out: { type: 'string' },
   },
 });
@@ -47,6 +48,9 @@ const REPEATS = Number(args.repeats);
 const PARALLEL = Number(args.parallel);
 const INTERVAL_MS = Number(args['interval-ms']);
 const CONNECTIONS = Number(args.connections);
+// The counted requests cut in this many windows, each dumped on its own: shows whether a
+// config's cost per request settles or drifts (re-optimization after a deopt, say).
+const WINDOWS = Number(args.windows);
 
 const LABELS = {
   off: 'off (no leakguard)',
@@ -58,6 +62,8 @@ const LABELS = {
   'episode-profiler': 'leakguard `start()`, after a sampling heap profiler episode (one profile read) in the warm-up',
   'episode-gc': 'leakguard `start()`, after one confirming GC in the warm-up',
   'off-episode-buffers': 'no leakguard; a Buffer sampler episode in the warm-up',
+  'off-episode-profiler': 'no leakguard; a sampling heap profiler episode in the warm-up',
+  'off-episode-gc': 'no leakguard; one full GC (lib/gc.js) in the warm-up',
   all: 'leakguard, everything on (`allStacks: true, heapDiagnosis: true`)',
   asynchooks: 'async_hooks tracker, a stack per resource',
 };
@@ -71,10 +77,16 @@ const SERVER_CONFIG = {
   'episode-profiler': `lg:${JSON.stringify({ intervalMs: INTERVAL_MS })}`,
   'episode-gc': `lg:${JSON.stringify({ intervalMs: INTERVAL_MS })}`,
   'off-episode-buffers': 'off',
+  'off-episode-profiler': 'off',
+  'off-episode-gc': 'off',
   all: `lg:${JSON.stringify({ intervalMs: INTERVAL_MS, heapDiagnosis: true, allStacks: true })}`,
   asynchooks: 'asynchooks',
 };
-const configs = args.configs.split(',').filter(Boolean);
+// Ad hoc: `lg:{"timers":false}` runs leakguard.start() with these options (and the tick).
+const configs = args.configs.split(/,(?![^{]*})/).filter(Boolean);
+for (const c of configs) {
+  if (c.startsWith('lg:')) SERVER_CONFIG[c] = `lg:${JSON.stringify({ intervalMs: INTERVAL_MS, ...JSON.parse(c.slice(3)) })}`;
+}
 for (const c of configs) {
   if (!SERVER_CONFIG[c]) {
     console.error(`unknown config ${c}; known: ${Object.keys(SERVER_CONFIG).join(', ')}`);
@@ -91,7 +103,7 @@ try {
 const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakguard-callgrind-'));
 
 function startServer(config, index) {
-  const outPattern = path.join(workDir, `callgrind.${config}.${index}`);
+  const outPattern = path.join(workDir, `callgrind.${config.replace(/[^\w-]/g, '_')}.${index}`);
   const child = spawn('valgrind', [
     '--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${outPattern}`,
     process.execPath, path.join(__dirname, 'server.js'), SERVER_CONFIG[config],
@@ -168,13 +180,20 @@ async function measure(config, index) {
     callgrind(child, '-i', 'on');
     callgrind(child, '-z');
     const t1 = Date.now();
-    await load(port, REQUESTS);
-    callgrind(child, '-d', `${config}-measured`);
+    const windows = [];
+    let last = before;
+    for (let w = 0; w < WINDOWS; w++) {
+      await load(port, Math.round(REQUESTS / WINDOWS));
+      callgrind(child, '-d', `window${w}`); // dumps and zeroes the counters
+      const now = await stats(child);
+      windows.push(dumpedInstructions(child) / (now.served - last.served));
+      last = now;
+    }
     const seconds = (Date.now() - t1) / 1000;
     callgrind(child, '-i', 'off');
     const after = await stats(child);
-    const instructions = dumpedInstructions(child);
     const served = after.served - before.served;
+    const instructions = windows.reduce((a, x) => a + x, 0) * (served / WINDOWS);
     const lg = (s) => s.leakguard || {};
     const row = {
       config,
@@ -182,6 +201,7 @@ async function measure(config, index) {
       served,
       instructions,
       perRequest: instructions / served,
+      windows,
       seconds,
       ticks: lg(after).ticks - lg(before).ticks || 0,
       stackCaptures: lg(after).stackCaptures - lg(before).stackCaptures || 0,
@@ -191,7 +211,8 @@ async function measure(config, index) {
       findings: lg(after).findings,
       wallSeconds: (Date.now() - t0) / 1000,
     };
-    process.stderr.write(`  ${config} #${index}: ${(row.perRequest / 1e6).toFixed(3)} M instructions/request (${served} requests, ${row.ticks} ticks, ${row.stackCaptures} stack captures, ${row.wallSeconds.toFixed(0)} s)\n`);
+    const perWindow = WINDOWS > 1 ? ` [windows: ${windows.map((x) => (x / 1e6).toFixed(3)).join(' ')}]` : '';
+    process.stderr.write(`  ${config} #${index}: ${(row.perRequest / 1e6).toFixed(3)} M instructions/request${perWindow} (${served} requests, ${row.ticks} ticks, ${row.stackCaptures} stack captures, ${row.wallSeconds.toFixed(0)} s)\n`);
     return row;
   } finally {
     child.kill('SIGKILL');
