@@ -57,8 +57,8 @@ test('profile reads: none while the heap is only suspect, every 30 s once a heap
     expect(h.due(t, true)).toBe(false);
   }
   h.urgent = true;
-  expect(h.due(1_020_000, false)).toBe(false);
-  expect(h.due(1_030_000, false)).toBe(true);
+  expect(h.due(1_001_000, false)).toBe(false);
+  expect(h.due(1_002_000, false)).toBe(true); // profiler started with the finding: first read 2 s later
   h.lastAt = 1_030_000;
   expect(h.due(1_059_000, false)).toBe(false);
   expect(h.due(1_060_000, false)).toBe(true);

@@ -23,9 +23,11 @@ const SAMPLING_INTERVAL = 64 * 1024; // bytes between samples (V8's default is 3
 // ~0.6 G instructions, about half a second of CPU, per read). So while the heap is only
 // suspect, no profile is read: the profiler keeps every sampled allocation still alive
 // since it started, so the one read when a heap finding opens (Monitor) ranks them all.
-// While the finding stays open, its sites are refreshed every 30 s.
+// While the finding stays open, its sites are refreshed every 30 s. If the profiler
+// was not yet on when the finding opened (no read then), the first read comes 2 s after
+// it starts.
 const MIN_GAP_MS = 30000;
-const FIRST_AFTER_MS = 30000;
+const FIRST_AFTER_MS = 2000;
 const MAX_SITES = 32;
 
 function isBufferFrame(cf) {

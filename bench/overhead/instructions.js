@@ -260,5 +260,6 @@ async function main() {
 
 main().catch((err) => {
   console.error(err && err.stack);
+  fs.rmSync(workDir, { recursive: true, force: true });
   process.exit(1);
 });
