@@ -153,7 +153,16 @@ export interface HeapDiagnosis {
     retainerPath: string | null;
   }[];
   /**
-   * The collections the growing classes' retainer paths run through just before their
+   * Where the growth is held: objects that existed at the first snapshot under which
+   * the new ones accumulated (each new object's nearest dominator, in the second
+   * snapshot, that is not new), largest `addedSize` first (at most `top`). `name` is
+   * the holder's class (`Map`, `Array`, `(array)` for a Map's table...), `addedSize`
+   * the shallow bytes of the new objects it holds, `retainerPath` its own path from
+   * the GC roots (`… → ->cache (Map)`).
+   */
+  owners?: { name: string; addedCount: number; addedSize: number; retainerPath: string }[];
+  /**
+   * The collections the growing classes' and owners' retainer paths run through just before their
    * storage (`->cache (Map) → {table}`), largest growth first (at most 4): `name` is the
    * variable or property, `type` one of `Map`, `Set`, `Array`, `Object`, `sizeDelta`
    * the summed growth of the classes it holds (bytes). Only on a finding's diagnosis.

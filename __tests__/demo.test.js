@@ -49,7 +49,8 @@ test('the leaky server: all four leaks are caught, each with the line in the exa
   const heapSites = topSites(byKind.heap);
   for (const site of heapSites) expect(site).toMatch(/ \(examples\/leaky-server\.js:\d+:\d+\)( -> \w+)?$/);
   expect(heapSites.join('\n')).toMatch(new RegExp(`(^|\\| )cache\\.set\\(\\) \\(examples/leaky-server\\.js:${line('cache')}:\\d+\\)( \\||$)`, 'm'));
-  // (that line comes from the diagnosis' holder `->cache (Map)`, or, when the diagnosis'
+  // (that line comes from the diagnosis' holder `->cache (Map)`: the existing object the
+  // new entries accumulated under (its growth owner), or a class's retainer path; or, when the diagnosis'
   // two snapshots fell after the load ended, from the growth-call scan: alone for
   // rememberResult, or one of two candidates `lru.set() | cache.set()` for handle with
   // both helpers inlined; the holder mapping itself is tested in diagnosis.test.js)

@@ -27,6 +27,13 @@ test('an unbounded Map cache is named with its retainer path', async () => {
   const withPath = d.classes.find((c) => c.retainerPath && c.retainerPath.includes('cache (Map)'));
   expect(withPath).toBeDefined();
   expect(withPath.retainerPath.startsWith('(GC roots)')).toBe(true);
+  // Where the growth is held: the Map (or its {table}) is the existing object the
+  // 6000 new entries accumulated under, the largest owner.
+  expect(d.owners.length).toBeGreaterThan(0);
+  const top = d.owners[0];
+  expect(top.retainerPath).toMatch(/->cache \(Map\)( → \{table\} \(array\))?$/);
+  expect(top.addedCount).toBeGreaterThanOrEqual(6000);
+  expect(top.addedSize).toBeGreaterThan(6000 * 32);
   expect(d.snapshotMs).toHaveLength(2);
   expect(d.analysisMs).toBeGreaterThan(0);
   expect(cache.size).toBe(9000);
@@ -63,6 +70,26 @@ describe('from the retainer path to the line that grows the holder', () => {
     [null, null],
   ])('holderOf(%s)', (p, expected) => {
     expect(holderOf(p)).toEqual(expected);
+  });
+
+  test('a growth owner\'s path may end at the collection itself', () => {
+    expect(holderOf('(GC roots) → {context} (system / Context) → ->cache (Map)', true)).toEqual({ name: 'cache', type: 'Map' });
+    expect(holderOf('(GC roots) → {context} (system / Context) → ->cache (Map)')).toBeNull();
+    expect(holderOf('(GC roots) → ->cache (Map) → {table} (array)', true)).toEqual({ name: 'cache', type: 'Map' });
+    expect(holderOf('(GC roots) → global → x (Foo)', true)).toBeNull();
+  });
+
+  test('holders come from the owners when no class path names one, summed per holder', () => {
+    const { holdersOf } = require('../lib/holder-sites');
+    const d = {
+      classes: [{ name: '(string)', sizeDelta: 500, retainerPath: null }, { name: 'Object', sizeDelta: 100, retainerPath: '(GC roots) → ->seen (Set) → {table} (array) → {1} (Object)' }],
+      owners: [
+        { name: 'Map', addedSize: 4000, retainerPath: '(GC roots) → {context} (system / Context) → ->cache (Map)' },
+        { name: '(array)', addedSize: 1000, retainerPath: '(GC roots) → ->cache (Map) → {table} (array)' },
+        { name: 'Foo', addedSize: 9000, retainerPath: '(GC roots) → global → x (Foo)' },
+      ],
+    };
+    expect(holdersOf(d)).toEqual([{ name: 'cache', type: 'Map', sizeDelta: 5000 }, { name: 'seen', type: 'Set', sizeDelta: 100 }]);
   });
 
   test('holderSites() scans the files of the sites and skips unreadable ones', () => {

@@ -121,6 +121,16 @@ export interface HeapClassDiff {
   representative?: HeapNode;
 }
 
+/** An object of the first snapshot holding objects added since (see {@link HeapDiff.owners}). */
+export interface HeapGrowthOwner {
+  /** The holding object as it is in the second snapshot, with its retainer path. */
+  node: HeapNode;
+  /** Added objects it holds (dominated through added objects only). */
+  addedCount: number;
+  /** Shallow size of those added objects, bytes. */
+  addedSize: number;
+}
+
 /** Result of {@link diffSnapshots}. */
 export interface HeapDiff {
   /** Statistics of the first snapshot (only `total`, `v8heap` and `nodeCount` are filled). */
@@ -133,6 +143,13 @@ export interface HeapDiff {
   changedClassCount: number;
   /** Sums over all classes (`name` is `(total)`). */
   totals: HeapClassDiff;
+  /**
+   * Where the growth is held: objects already in the first snapshot under which the
+   * added objects accumulated (each added object's nearest dominator, in the second
+   * snapshot, that is not itself added), largest `addedSize` first, at most
+   * `options.paths`. A growing `Map` cache shows up as that Map (or its `{table}`).
+   */
+  owners: HeapGrowthOwner[];
   timings: HeapStageTiming[];
   totalMs: number;
 }

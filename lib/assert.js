@@ -817,7 +817,12 @@ async function explain(fn, findings, calls) {
       const g = growingClasses(diff, calls);
       // The calls that grow the collection the retainer paths run through
       // (`cache.set(` in the files of the allocating functions): the exact line.
-      const grownAt = holderSites({ classes: g.holderPaths }, (findings.find((f) => f.kind === 'heap') || { sites: [] }).sites.map((x) => ({ stack: x.site })));
+      // The existing objects the new ones accumulated under (a Map cache, an array)
+      // name the holder most surely; the classes' representative paths add to them.
+      const owners = (diff.owners || [])
+        .filter((o) => o.addedCount >= calls * 0.5 && o.node.retainerPath && !o.node.retainerPath.includes('(Module)'))
+        .map((o) => ({ retainerPath: o.node.retainerPath, addedSize: o.addedSize }));
+      const grownAt = holderSites({ classes: g.holderPaths, owners }, (findings.find((f) => f.kind === 'heap') || { sites: [] }).sites.map((x) => ({ stack: x.site })));
       for (const f of findings) {
         if (f.kind !== 'heap') continue;
         f.constructors = g.constructors;

@@ -59,6 +59,9 @@ function compactPath(p) {
   return out.join(' → ');
 }
 
+// leakguard's own modules, as they appear in retainer paths (`/…/lib/emitters.js (Module)`).
+const OWN_LIB = path.join(__dirname, path.sep);
+
 function ownPath(c) {
   return Boolean(c.representative && c.representative.retainerPath && OWN_CLASSES.test(c.representative.retainerPath));
 }
@@ -74,7 +77,9 @@ function writeSnapshotTo(dir, name) {
 /**
  * Takes two heap snapshots `delayMs` apart and diffs them off-thread. Resolves to
  * `{ classes: [{ name, addedCount, removedCount, countDelta, addedSize, sizeDelta,
- * retainerPath }], snapshotMs: [a, b], analysisMs }` (bytes, ms), or
+ * retainerPath }], owners: [{ name, addedCount, addedSize, retainerPath }],
+ * snapshotMs: [a, b], analysisMs }` (bytes, ms; `owners` are the existing objects the
+ * new ones accumulated under, e.g. a growing Map, largest first), or
  * `{ skipped: reason }` when the heap is too close to heap_size_limit for two
  * snapshots. The snapshots live in a private temporary directory (0700, files 0600)
  * that is removed afterwards.
@@ -107,6 +112,10 @@ async function diagnoseHeap(options) {
           sizeDelta: c.sizeDelta,
           retainerPath: ownPath(c) ? null : compactPath((c.representative && c.representative.retainerPath) || null),
         })),
+      // Where the growth is held: existing objects the new ones accumulated under.
+      owners: (diff.owners || [])
+        .filter((o) => o.node.retainerPath && !OWN_CLASSES.test(o.node.retainerPath) && !o.node.retainerPath.includes(OWN_LIB))
+        .map((o) => ({ name: o.node.className, addedCount: o.addedCount, addedSize: o.addedSize, retainerPath: compactPath(o.node.retainerPath) })),
       snapshotMs: [a.ms, b.ms],
       analysisMs: Number(process.hrtime.bigint() - t0) / 1e6,
     };

@@ -29,30 +29,38 @@ const MAX_HOLDERS = 4;
 /**
  * The collection a retainer path runs through just before entering its storage, e.g.
  * `{ name: 'cache', type: 'Map' }` for `… → ->cache (Map) → {table} (array) → …`, or
- * null when the path has no such step.
+ * null when the path has no such step. With `endsAtHolder` (the path of a growth
+ * owner, which may be the collection itself), a named collection as the last step
+ * counts too: `… → ->cache (Map)`.
  */
-function holderOf(retainerPath) {
+function holderOf(retainerPath, endsAtHolder = false) {
   if (typeof retainerPath !== 'string') return null;
   const steps = retainerPath.split(' → ');
   let found = null;
-  for (let i = 0; i + 1 < steps.length; i++) {
+  for (let i = 0; i < steps.length; i++) {
     const m = NAMED_STEP.exec(steps[i]);
-    if (m && COLLECTIONS.has(m[2]) && STORAGE_STEP.test(steps[i + 1])) found = { name: m[1], type: m[2] };
+    if (!m || !COLLECTIONS.has(m[2])) continue;
+    if (i + 1 < steps.length ? STORAGE_STEP.test(steps[i + 1]) : endsAtHolder) found = { name: m[1], type: m[2] };
   }
   return found;
 }
 
-/** Holders of a diagnosis' growing classes, largest growth first: `[{ name, type, sizeDelta }]`. */
+/**
+ * Holders of a diagnosis' growth, largest first: `[{ name, type, sizeDelta }]`, from
+ * its owners (the existing objects the new ones accumulated under, the surest sign)
+ * and its growing classes' representative paths, summed per holder.
+ */
 function holdersOf(diagnosis) {
   const byName = new Map();
-  for (const c of (diagnosis && diagnosis.classes) || []) {
-    const h = holderOf(c.retainerPath);
-    if (!h) continue;
+  const add = (h, bytes) => {
+    if (!h || !(bytes > 0)) return;
     const key = `${h.name} (${h.type})`;
     const prev = byName.get(key);
-    if (prev) prev.sizeDelta += c.sizeDelta;
-    else byName.set(key, { ...h, sizeDelta: c.sizeDelta });
-  }
+    if (prev) prev.sizeDelta += bytes;
+    else byName.set(key, { ...h, sizeDelta: bytes });
+  };
+  for (const o of (diagnosis && diagnosis.owners) || []) add(holderOf(o.retainerPath, true), o.addedSize);
+  for (const c of (diagnosis && diagnosis.classes) || []) add(holderOf(c.retainerPath), c.sizeDelta);
   return [...byName.values()].sort((a, b) => b.sizeDelta - a.sizeDelta).slice(0, MAX_HOLDERS);
 }
 

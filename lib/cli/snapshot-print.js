@@ -102,6 +102,15 @@ function printDiff(before, after, r) {
       out.push(`    ${n.retainerPath || '(unreachable)'}`);
     }
   }
+  const owners = r.owners || [];
+  if (owners.length) {
+    out.push('');
+    out.push('Where the new objects accumulated (existing objects holding them):');
+    for (const o of owners) {
+      out.push(`  ${o.node.className} @${o.node.id}: holds ${num(o.addedCount)} new objects, ${bytes(o.addedSize)}`);
+      out.push(`    ${o.node.retainerPath || '(unreachable)'}`);
+    }
+  }
   out.push('');
   out.push(`Compared in ${(r.totalMs / 1000).toFixed(2)} s (${r.timings.map((t) => `${t.stage} ${(t.ms / 1000).toFixed(2)} s`).join(', ')})`);
   process.stdout.write(`${out.join('\n')}\n`);

@@ -216,10 +216,25 @@ pub struct HeapDiff {
     pub changed_class_count: f64,
     /// Sums over all classes.
     pub totals: HeapClassDiff,
+    /// Objects of the first snapshot under which the added objects accumulated (the
+    /// nearest old dominator of each added object), largest `addedSize` first, at
+    /// most `paths`: where the growth is held, e.g. a `Map` cache.
+    pub owners: Vec<HeapGrowthOwner>,
     /// Time per stage.
     pub timings: Vec<HeapStageTiming>,
     /// Total milliseconds.
     pub total_ms: f64,
+}
+
+/// An existing object holding objects added between two snapshots.
+#[napi(object)]
+pub struct HeapGrowthOwner {
+    /// The holding object (second snapshot), with its retainer path.
+    pub node: HeapNode,
+    /// Added objects it holds (dominated through added objects only).
+    pub added_count: f64,
+    /// Shallow size of those added objects, bytes.
+    pub added_size: f64,
 }
 
 fn dist(d: u32) -> f64 {
@@ -326,6 +341,15 @@ fn diff_js(r: hs::DiffReport) -> HeapDiff {
             .collect(),
         changed_class_count: r.changed_class_count as f64,
         totals: class_diff(r.totals, None),
+        owners: r
+            .owners
+            .into_iter()
+            .map(|o| HeapGrowthOwner {
+                node: node(o.node),
+                added_count: o.added_count as f64,
+                added_size: o.added_size as f64,
+            })
+            .collect(),
         timings: timings(&r.timings),
         total_ms: r.timings.total_ms,
     }

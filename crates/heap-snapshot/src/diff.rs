@@ -4,6 +4,7 @@ use std::collections::HashMap;
 
 use crate::aggregate::{class_name, classify, counted};
 use crate::error::Result;
+use crate::graph::Analysis;
 use crate::parse::HeapSnapshot;
 use crate::{Control, Stage};
 
@@ -34,6 +35,84 @@ pub struct ClassDiff {
 pub struct SnapshotDiff {
     /// Classes with at least one added or removed instance.
     pub classes: Vec<ClassDiff>,
+    /// Ordinals (in the second snapshot) of the added instances, in id order.
+    pub added: Vec<u32>,
+}
+
+/// An object of the first snapshot that holds objects added since: the nearest
+/// dominator, in the second snapshot, of each added object that was already there.
+/// Summed over its added objects, it says which existing object the growth
+/// accumulated under (a `Map` cache, an array, a listener list...).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GrowthOwner {
+    /// Node ordinal in the second snapshot.
+    pub node: u32,
+    /// Added objects it dominates through added objects only.
+    pub added_count: u64,
+    /// Shallow size of those added objects, bytes.
+    pub added_size: u64,
+}
+
+/// The existing objects under which the added ones accumulated, largest `added_size`
+/// first (at most `top`). `added` are the added ordinals of a [`SnapshotDiff`] of
+/// `before` → `after`; `a` is the analysis of `after`. Owners that are the root or
+/// synthetic nodes (GC roots categories) are left out: growth held by them is
+/// not under one object.
+pub fn growth_owners(
+    after: &HeapSnapshot,
+    a: &Analysis,
+    added: &[u32],
+    top: usize,
+) -> Vec<GrowthOwner> {
+    const NONE: u32 = u32::MAX;
+    let n_nodes = after.node_count();
+    let mut is_added = vec![false; n_nodes];
+    for &n in added {
+        is_added[n as usize] = true;
+    }
+    // owner[n] of each added node: the first non-added node up its dominator chain,
+    // memoised along the walk (each node is visited once overall).
+    let mut owner = vec![NONE; n_nodes];
+    let mut walk: Vec<u32> = Vec::new();
+    let mut totals: HashMap<u32, (u64, u64)> = HashMap::new();
+    for &n in added {
+        let mut x = n;
+        walk.clear();
+        let o = loop {
+            let xi = x as usize;
+            if !is_added[xi] {
+                break x;
+            }
+            if owner[xi] != NONE {
+                break owner[xi];
+            }
+            walk.push(x);
+            let d = a.dominators[xi];
+            if d == x || d as usize >= n_nodes {
+                break after.root; // reached the root: no earlier object holds it
+            }
+            x = d;
+        };
+        for &w in &walk {
+            owner[w as usize] = o;
+        }
+        let t = totals.entry(o).or_insert((0, 0));
+        t.0 += 1;
+        t.1 += after.node_self_size[n as usize] as u64;
+    }
+    let synthetic = after.node_types.synthetic;
+    let mut out: Vec<GrowthOwner> = totals
+        .into_iter()
+        .filter(|&(o, _)| o != after.root && Some(after.node_type[o as usize]) != synthetic)
+        .map(|(node, (added_count, added_size))| GrowthOwner {
+            node,
+            added_count,
+            added_size,
+        })
+        .collect();
+    out.sort_by(|x, y| y.added_size.cmp(&x.added_size).then(x.node.cmp(&y.node)));
+    out.truncate(top);
+    out
 }
 
 /// Sorts `keys` (id in the high 32 bits) by id with a least-significant-digit radix sort.
@@ -114,7 +193,9 @@ pub fn diff_snapshots(
         .collect();
     ctl.check()?;
     let mut best: Vec<u64> = vec![0; out.len()];
+    let mut added: Vec<u32> = Vec::new();
     let mut add = |n: usize, out: &mut Vec<ClassDiff>| {
+        added.push(n as u32);
         let c = map_a[class_a[n] as usize] as usize;
         let d = &mut out[c];
         d.added_count += 1;
@@ -174,5 +255,5 @@ pub fn diff_snapshots(
             .then_with(|| x.name.cmp(&y.name))
     });
     ctl.report(Stage::Diff, 1.0);
-    Ok(SnapshotDiff { classes })
+    Ok(SnapshotDiff { classes, added })
 }

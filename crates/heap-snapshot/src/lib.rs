@@ -23,14 +23,14 @@ mod report;
 mod tests;
 
 pub use aggregate::{Aggregate, Aggregates, Statistics};
-pub use diff::{diff_snapshots, ClassDiff, SnapshotDiff};
+pub use diff::{diff_snapshots, growth_owners, ClassDiff, GrowthOwner, SnapshotDiff};
 pub use error::{Result, SnapshotError};
 pub use graph::{Analysis, BASE_SYSTEM_DISTANCE, NO_DISTANCE};
 pub use parse::{EdgeTypes, HeapSnapshot, NodeTypes, ParseOptions, Strings};
 pub use paths::{retainer_path, RetainerPath, RetainerStep};
 pub use report::{
     analyze_file, analyze_snapshot, diff_files, AnalysisReport, AnalyzeOptions, ClassGrowth,
-    DiffOptions, DiffReport, NodeInfo, Timings,
+    DiffOptions, DiffReport, NodeInfo, OwnerGrowth, Timings,
 };
 
 /// A stage of the work, reported through [`Control`] progress callbacks.

@@ -3,7 +3,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use crate::aggregate::{class_name, Aggregate, Aggregates, Statistics};
-use crate::diff::{diff_snapshots, ClassDiff};
+use crate::diff::{diff_snapshots, growth_owners, ClassDiff};
 use crate::error::Result;
 use crate::graph::{Analysis, BASE_SYSTEM_DISTANCE};
 use crate::parse::{HeapSnapshot, ParseOptions};
@@ -106,6 +106,17 @@ pub struct ClassGrowth {
     pub representative: Option<NodeInfo>,
 }
 
+/// An existing object that holds added objects (see [`crate::GrowthOwner`]).
+#[derive(Debug, Clone, Default)]
+pub struct OwnerGrowth {
+    /// The holding object, in the second snapshot.
+    pub node: NodeInfo,
+    /// Added objects held (dominated through added objects only).
+    pub added_count: u64,
+    /// Shallow size of those added objects, bytes.
+    pub added_size: u64,
+}
+
 /// Result of [`diff_files`].
 #[derive(Debug, Clone, Default)]
 pub struct DiffReport {
@@ -117,6 +128,10 @@ pub struct DiffReport {
     pub classes: Vec<ClassGrowth>,
     /// Number of changed classes before the cut.
     pub changed_class_count: u64,
+    /// Objects of the first snapshot under which the added objects accumulated
+    /// (their nearest old dominator), largest added size first, at most `paths`,
+    /// each with its retainer path: where the growth is held.
+    pub owners: Vec<OwnerGrowth>,
     /// Sum over all classes.
     pub totals: ClassDiff,
     /// Time per stage.
@@ -287,6 +302,7 @@ pub fn diff_files(
     totals.count_delta = totals.added_count as i64 - totals.removed_count as i64;
     totals.size_delta = totals.added_size as i64 - totals.removed_size as i64;
     let changed_class_count = d.classes.len() as u64;
+    let owners = growth_owners(&s, &a, &d.added, opts.paths);
     let mut classes: Vec<ClassDiff> = d.classes;
     if opts.top > 0 {
         classes.truncate(opts.top);
@@ -306,9 +322,18 @@ pub fn diff_files(
             }
         })
         .collect();
+    let owners = owners
+        .into_iter()
+        .map(|o| OwnerGrowth {
+            node: node_info(&s, &a, o.node),
+            added_count: o.added_count,
+            added_size: o.added_size,
+        })
+        .collect();
     ctl.report(Stage::RetainerPaths, 1.0);
     timings.add("retainerPaths", t);
     Ok(DiffReport {
+        owners,
         before: before_stats,
         after: after_stats,
         classes: out,

@@ -623,3 +623,129 @@ fn duplicate_edge_fields_are_rejected() {
 // parse_file/prefetch-thread-outlives-failed-parse (a read-ahead thread still
 // running after a failed parse) is tested in tests/reader_threads.rs: it counts the
 // process's threads, so it runs in its own test binary.
+
+#[test]
+fn growth_owners_are_the_old_objects_the_added_ones_accumulate_under() {
+    // before: root → global → cache (Map) → table; global → list (Array) → one item
+    let before = build(
+        &[
+            ("synthetic", "", 1, 0),
+            ("object", "global", 3, 10),
+            ("object", "Map", 5, 20),
+            ("array", "", 7, 40),
+            ("object", "Array", 9, 20),
+            ("object", "Item", 11, 8),
+        ],
+        &[
+            (0, "element", "1", 1),
+            (1, "property", "cache", 2),
+            (2, "internal", "table", 3),
+            (1, "property", "list", 4),
+            (4, "element", "0", 5),
+        ],
+    );
+    // after: the Map's table was replaced by a larger one holding two entries (each
+    // with a string); the list gained two items; one added object hangs off the root.
+    let after = build(
+        &[
+            ("synthetic", "", 1, 0),
+            ("object", "global", 3, 10),
+            ("object", "Map", 5, 20),
+            ("array", "", 21, 80),
+            ("object", "Entry", 23, 16),
+            ("object", "Entry", 25, 16),
+            ("string", "a", 27, 100),
+            ("string", "b", 29, 100),
+            ("object", "Array", 9, 20),
+            ("object", "Item", 11, 8),
+            ("object", "Item", 31, 8),
+            ("object", "Item", 33, 8),
+            ("object", "Loose", 41, 50),
+        ],
+        &[
+            (0, "element", "1", 1),
+            (1, "property", "cache", 2),
+            (2, "internal", "table", 3),
+            (3, "element", "0", 4),
+            (3, "element", "1", 5),
+            (4, "property", "json", 6),
+            (5, "property", "json", 7),
+            (1, "property", "list", 8),
+            (8, "element", "0", 9),
+            (8, "element", "1", 10),
+            (8, "element", "2", 11),
+            (0, "element", "2", 12),
+        ],
+    );
+    let b = HeapSnapshot::from_slice(before.as_bytes()).unwrap();
+    let (s, a) = analyse(&after);
+    let d = diff_snapshots(&b, &s, Some(&a.retained_sizes), &mut Control::none()).unwrap();
+    assert_eq!(
+        d.added.len(),
+        8,
+        "table, 2 entries, 2 strings, 2 items, loose"
+    );
+    let owners = growth_owners(&s, &a, &d.added, 10);
+    let got: Vec<(u32, u64, u64)> = owners
+        .iter()
+        .map(|o| (s.node_id[o.node as usize], o.added_count, o.added_size))
+        .collect();
+    assert_eq!(
+        got,
+        vec![(5, 5, 80 + 16 + 16 + 100 + 100), (9, 2, 16)],
+        "the Map holds its new table and all under it; the list its items; the root's own is left out"
+    );
+    assert_eq!(growth_owners(&s, &a, &d.added, 1).len(), 1, "cut to top");
+    // Nothing added: no owners.
+    let d0 = diff_snapshots(&s, &s, Some(&a.retained_sizes), &mut Control::none()).unwrap();
+    assert!(d0.added.is_empty());
+    assert!(growth_owners(&s, &a, &d0.added, 10).is_empty());
+}
+
+#[test]
+fn diff_files_reports_growth_owners_with_retainer_paths() {
+    let dir = std::env::temp_dir().join(format!("hs-owners-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let before = build(
+        &[
+            ("synthetic", "", 1, 0),
+            ("object", "global", 3, 10),
+            ("object", "Map", 5, 20),
+        ],
+        &[(0, "element", "1", 1), (1, "property", "cache", 2)],
+    );
+    let after = build(
+        &[
+            ("synthetic", "", 1, 0),
+            ("object", "global", 3, 10),
+            ("object", "Map", 5, 20),
+            ("object", "Entry", 7, 30),
+        ],
+        &[
+            (0, "element", "1", 1),
+            (1, "property", "cache", 2),
+            (2, "internal", "table", 3),
+        ],
+    );
+    let (pb, pa) = (dir.join("b.heapsnapshot"), dir.join("a.heapsnapshot"));
+    std::fs::write(&pb, before).unwrap();
+    std::fs::write(&pa, after).unwrap();
+    let r = diff_files(&pb, &pa, &DiffOptions::default(), &mut Control::none()).unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(r.owners.len(), 1);
+    let o = &r.owners[0];
+    assert_eq!((o.node.id, o.added_count, o.added_size), (5, 1, 30));
+    assert_eq!(o.node.class_name, "Map");
+    let names: Vec<&str> = o
+        .node
+        .retainer_path
+        .steps
+        .iter()
+        .map(|x| x.edge_name.as_str())
+        .collect();
+    assert_eq!(
+        names.last(),
+        Some(&"cache"),
+        "path ends at the owner: {names:?}"
+    );
+}
