@@ -117,6 +117,7 @@ test('new streams are held at most until the next tick, and the report counts th
   const done = new Promise((resolve) => closed.once('close', resolve));
   closed.destroy();
   await done;
+  // The closed one is out of the batch at once: neither it nor its record is held.
   expect(pending()).toBe(1);
   m.tick();
   expect(pending()).toBe(0);

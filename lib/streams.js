@@ -53,7 +53,11 @@ const CLOSER = 'leakguardStreamClose';
 function closerOf(rec) {
   return function leakguardStreamClose() {
     if (rec.batch !== null) {
+      // Out of the waiting batch at once, record included: a closed stream's record
+      // held until the batch is promoted (up to YOUNG_MS) would outlive two scavenges
+      // and be promoted to the old generation (major GCs under load).
       rec.batch[rec.slot] = undefined;
+      youngRecs[rec.slot] = undefined;
       rec.batch = null;
     }
     settle(rec);
@@ -85,8 +89,8 @@ function promoteYoung() {
   young = [];
   for (let i = 0; i < batch.length; i++) {
     const stream = batch[i];
-    if (stream === undefined) continue;
     const rec = youngRecs[i];
+    if (stream === undefined || rec === undefined) continue;
     rec.batch = null;
     registry.register(stream, rec);
   }
@@ -94,10 +98,11 @@ function promoteYoung() {
 }
 const youngRecs = []; // youngRecs[i] is the record of young[i]
 
-// Streams still held in `young` (not yet closed): what leakguard holds strongly, for the report.
-function youngCleared() {
+// Entries of the waiting batch that still hold a stream or its record (closed ones
+// hold neither): what leakguard holds strongly, for the report.
+function youngHeld() {
   let n = 0;
-  for (let i = 0; i < young.length; i++) if (young[i] === undefined) n++;
+  for (let i = 0; i < young.length; i++) if (young[i] !== undefined || youngRecs[i] !== undefined) n++;
   return n;
 }
 
@@ -293,4 +298,4 @@ function summary() {
   return out;
 }
 
-module.exports = { sampler, trackStream, install, uninstall, reset, collect, summary, startYoung, stopYoung, stats: () => ({ streamKinds: kinds.size, droppedStreams, pendingStreams: young === null ? 0 : young.length - youngCleared() }), MAX_KINDS };
+module.exports = { sampler, trackStream, install, uninstall, reset, collect, summary, startYoung, stopYoung, stats: () => ({ streamKinds: kinds.size, droppedStreams, pendingStreams: young === null ? 0 : youngHeld() }), MAX_KINDS };
