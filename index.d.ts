@@ -165,7 +165,9 @@ export interface HeapDiagnosis {
    * The collections the growing classes' and owners' retainer paths run through just before their
    * storage (`->cache (Map) → {table}`), largest growth first (at most 4): `name` is the
    * variable or property, `type` one of `Map`, `Set`, `Array`, `Object`, `sizeDelta`
-   * the summed growth of the classes it holds (bytes). Only on a finding's diagnosis.
+   * the summed growth of the classes and owners it holds (bytes; owners under a tenth of
+   * the largest owner are left out: a bounded cache that churns also owns new objects).
+   * Only on a finding's diagnosis.
    */
   holders?: { name: string; type: string; sizeDelta: number }[];
   /**

@@ -92,6 +92,19 @@ describe('from the retainer path to the line that grows the holder', () => {
     expect(holdersOf(d)).toEqual([{ name: 'cache', type: 'Map', sizeDelta: 5000 }, { name: 'seen', type: 'Set', sizeDelta: 100 }]);
   });
 
+  test('an owner under a tenth of the largest (a bounded LRU replacing entries) is not a holder', () => {
+    const { holdersOf } = require('../lib/holder-sites');
+    const d = {
+      classes: [],
+      owners: [
+        { name: '(array)', addedSize: 2_900_000, retainerPath: '(GC roots) → ->cache (Map) → {table} (array)' },
+        { name: 'Array', addedSize: 1_700_000, retainerPath: '(GC roots) → ->rawBodies (Array)' },
+        { name: 'Map', addedSize: 169_000, retainerPath: '(GC roots) → ->lru (Map)' },
+      ],
+    };
+    expect(holdersOf(d).map((h) => h.name)).toEqual(['cache', 'rawBodies']);
+  });
+
   test('holderSites() scans the files of the sites and skips unreadable ones', () => {
     const fixture = path.join(__dirname, 'fixtures', 'holder-leak.js');
     const d = { classes: [{ name: 'Object', sizeDelta: 1000, retainerPath: '(GC roots) → ->sessions (Map) → {table} (array) → {1} (Object)' }] };

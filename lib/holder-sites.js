@@ -25,6 +25,7 @@ const COLLECTIONS = new Set(['Map', 'Set', 'Array', 'Object']);
 const MAX_FILES = 8;
 const MAX_FILE_BYTES = 8 * 1024 * 1024;
 const MAX_HOLDERS = 4;
+const OWNER_SHARE = 0.1;
 
 /**
  * The collection a retainer path runs through just before entering its storage, e.g.
@@ -59,7 +60,12 @@ function holdersOf(diagnosis) {
     if (prev) prev.sizeDelta += bytes;
     else byName.set(key, { ...h, sizeDelta: bytes });
   };
-  for (const o of (diagnosis && diagnosis.owners) || []) add(holderOf(o.retainerPath, true), o.addedSize);
+  // Owners count what was added under them, not what left: a bounded cache that churns
+  // (an LRU Map replacing entries) owns its replacements too. Next to the owners that
+  // grow, such churn is small, so owners under a tenth of the largest are left out.
+  const owners = (diagnosis && diagnosis.owners) || [];
+  const top = owners.reduce((m, o) => Math.max(m, o.addedSize || 0), 0);
+  for (const o of owners) if (o.addedSize >= OWNER_SHARE * top) add(holderOf(o.retainerPath, true), o.addedSize);
   for (const c of (diagnosis && diagnosis.classes) || []) add(holderOf(c.retainerPath), c.sizeDelta);
   return [...byName.values()].sort((a, b) => b.sizeDelta - a.sizeDelta).slice(0, MAX_HOLDERS);
 }
