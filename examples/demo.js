@@ -139,6 +139,10 @@ async function main() {
         f.diagnosis.classes.slice(0, 3).forEach((c, i) => {
           log(`    ${i === 0 ? 'growing' : '       '}      ${c.name} +${c.countDelta.toLocaleString('en-US')} (+${fmtBytes(c.sizeDelta)})${c.retainerPath ? `, retained by ${c.retainerPath}` : ''}\n`);
         });
+        // Growth owners: the existing objects the new ones accumulated under.
+        (f.diagnosis.owners || []).slice(0, 3).forEach((o, i) => {
+          log(`    ${i === 0 ? 'held by' : '       '}      ${o.retainerPath} (+${o.addedCount.toLocaleString('en-US')} new objects, +${fmtBytes(o.addedSize)})\n`);
+        });
       } else if (f.diagnosis && f.diagnosis.skipped) {
         log(`    diagnosis    skipped: ${f.diagnosis.skipped}\n`);
       }
