@@ -21,6 +21,9 @@
 //   --out FILE                  also write the raw results as JSON
 //   --node-args "--flag ..."    extra node flags for every server
 //   --pin                       autocannon on CPU 0, the servers on CPU 1 (taskset)
+//   --rate N                    rounds at N req/s (autocannon overallRate) instead of full
+//                               load: p99 then measures the service's own latency tail
+//                               (pauses, deopts) rather than queueing at saturation
 const { fork } = require('node:child_process');
 const path = require('node:path');
 const fs = require('node:fs');
@@ -43,6 +46,7 @@ const { values: args } = parseArgs({
     'node-args': { type: 'string', default: '' },
     out: { type: 'string' },
     pin: { type: 'boolean', default: false },
+    rate: { type: 'string', default: '0' },
   },
 });
 const ROUNDS = Number(args.rounds);
@@ -53,6 +57,7 @@ const WARMUP_RATE = Number(args['warmup-rate']);
 const STEADY = Number(args.steady);
 const STEADY_RATE = Number(args['steady-rate']);
 const CONNECTIONS = Number(args.connections);
+const RATE = Number(args.rate);
 
 const LABELS = {
   off: 'off (no leakguard)',
@@ -69,6 +74,7 @@ const LABELS = {
   probebuffers: 'no leakguard; the Buffer sampler on for 20 s of the warm-up',
   probeprofileron: 'no leakguard; the sampling heap profiler on from 20 s into the warm-up, no profile read',
   probesession: 'no leakguard; an in-process inspector session connected from 20 s into the warm-up',
+  probeexpose: 'no leakguard; `--expose-gc` set at run time and `gc` fetched from a new context 20 s into the warm-up, never called',
 };
 const SERVER_CONFIG = {
   off2: 'off',
@@ -80,6 +86,7 @@ const SERVER_CONFIG = {
   probebuffers: 'probe:buffers',
   probeprofileron: 'probe:profileron',
   probesession: 'probe:session',
+  probeexpose: 'probe:expose',
 };
 
 function peerAvailable(config) {
@@ -192,7 +199,7 @@ async function round(configs, servers, r) {
     for (const c of rot(r + s)) {
       const a = acc[c];
       const from = monoUs();
-      const result = await load(servers[c].port, DURATION / SLICES, a.latencies);
+      const result = await load(servers[c].port, DURATION / SLICES, a.latencies, RATE);
       (loadWindows[c] ||= []).push([from, monoUs()]);
       a.seconds += result.duration;
       a.errors += result.errors + result.timeouts + result.non2xx;
@@ -282,7 +289,7 @@ async function main() {
   const lines = [];
   const cpu = os.cpus();
   lines.push(`Node ${process.version}, ${cpu.length}× ${cpu[0] ? cpu[0].model.trim() : 'cpu'} (shared with other jobs), one server process per config${args.pin ? ' (servers pinned to CPU 1, autocannon to CPU 0)' : ''}. ` +
-    `Warm-up ${WARMUP} s (all servers at once, ${WARMUP_RATE} req/s each), then ${ROUNDS} rounds; in each round every config gets ${DURATION} s of load ` +
+    `Warm-up ${WARMUP} s (all servers at once, ${WARMUP_RATE} req/s each), then ${ROUNDS} rounds; in each round every config gets ${DURATION} s of ${RATE ? `load at ${RATE} req/s` : 'full load'} ` +
     `(autocannon, ${CONNECTIONS} connections, 127.0.0.1) in ${SLICES} slices alternating with the other configs. ${minutes} min in all. ` +
     'Ratios are per round against that round\'s "off"; median (range) over rounds.\n');
   lines.push('| config | req/s | throughput vs off | p99 ms | p99 vs off | server CPU µs/req | CPU/req vs off | RSS, MiB |');

@@ -48,6 +48,10 @@ switch (config) {
       const what = config.slice(6);
       setTimeout(() => {
         if (what === 'gc') require('../../lib/gc').forceGc();
+        if (what === 'expose') {
+          require('node:v8').setFlagsFromString('--expose-gc');
+          globalThis.probeGc = require('node:vm').runInNewContext('gc');
+        }
         if (what === 'profiler') {
           const sampler = require('../../lib/heap-sampler');
           sampler.acquire(64 * 1024);
