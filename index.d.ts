@@ -48,8 +48,10 @@ export interface StartOptions {
    * Where V8 ran no major GC for 5 ticks, memory points are minimums of raw samples;
    * when such a series would open a finding, run one full GC (`v8` `gc()`) to read a
    * true post-GC floor first (budget: 10, then one a minute, at least 5 s apart;
-   * counted in `report().leakguard.forcedGcs`). Default true; false lets findings open
-   * on raw minimums.
+   * counted in `report().leakguard.forcedGcs`). Default true. With false, leakguard
+   * never forces a GC: memory findings wait for the floors of V8's own major GCs
+   * (later, or never in a process V8 does not collect), and the CPU and p99 cost of
+   * forced GCs is gone (bench/overhead, docs/overhead.md).
    */
   forcedGc?: boolean;
   /** Threshold scale (0.05..20): < 1 more sensitive, > 1 more conservative. Default 1. */

@@ -59,7 +59,9 @@ class Monitor extends EventEmitter {
       warmupMs: options.warmupMs,
       sensitivity: options.sensitivity,
       heapLimit: v8.getHeapStatistics().heap_size_limit,
-      confirmGc: options.forcedGc,
+      // Memory findings are decided on post-GC floors either way; without forcedGc the
+      // detector's requests for a confirming GC go unanswered and it waits for V8's own.
+      confirmGc: true,
       memoryLimit: memoryLimit(),
     });
     // Chart history of every series over the whole run (bounded; report({ history: true })).

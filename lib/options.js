@@ -10,7 +10,7 @@ const DEFAULTS = Object.freeze({
   handles: true, // count process.getActiveResourcesInfo() by type
   heapSites: true, // sampling heap profiler while a memory series looks suspicious
   heapDiagnosis: false, // when a heap finding opens: two heap snapshots diffed in Rust (blocks ~1 s per 100 MB)
-  forcedGc: true, // a confirming full GC for a suspect memory series on raw points (budgeted in the detector)
+  forcedGc: true, // a confirming full GC for a suspect memory series on raw points (budgeted in the detector); false: wait for V8's own
   sensitivity: 1, // threshold scale: < 1 more sensitive, > 1 more conservative
   allStacks: false, // capture a creation stack for every listener, timer and stream (default: sampled, ~32 per tick per kind under steady load)
 });

@@ -1489,6 +1489,46 @@ mod tests {
         assert!(want.windows(2).all(|w| w[1] - w[0] >= 5), "{want:?}");
     }
 
+    /// `forcedGc: false`: the host never answers `want_gc`, so memory findings are decided
+    /// on V8's own post-GC floors (one every `gc_every` ticks). Raw minima carry promoted
+    /// garbage (0.4 MiB more every tick since the last major GC). Returns the ticks where
+    /// a heap finding opened.
+    fn unanswered(gc_every: usize, leak_per_tick: f64) -> Vec<usize> {
+        let mut d = det();
+        let mut opened = Vec::new();
+        for i in 0..300usize {
+            let floor = 40.0 * MIB + i as f64 * leak_per_tick;
+            let post_gc = i % gc_every == gc_every - 1;
+            let since = (i % gc_every) as f64 + 1.0;
+            d.observe_memory(mem(if post_gc { floor } else { floor + since * 0.4 * MIB }), post_gc);
+            let r = d.tick(T0 + i as f64 * 1000.0, vec![]);
+            if r.opened.iter().any(|f| f.kind == Kind::Heap) {
+                opened.push(i);
+            }
+        }
+        opened
+    }
+
+    #[test]
+    fn without_forced_gcs_findings_wait_for_v8s_own_floors() {
+        // Promoted garbage climbs on the raw points for 40 ticks at a time; the floors
+        // V8's major GCs show are flat. Raw points alone would open a finding.
+        assert_eq!(unanswered(40, 0.0), Vec::<usize>::new());
+        // A leak of 0.5 MiB/s opens on V8's floors, a major GC every 8 ticks.
+        let opened = unanswered(8, 0.5 * MIB);
+        assert!(!opened.is_empty() && opened[0] <= 60, "opened at {opened:?}");
+        // With raw points counted as floors (the old `forcedGc: false`), the garbage
+        // alone opened.
+        let mut d = Detector::new(Config { warmup_ms: 0.0, confirm_gc: false, ..Config::default() });
+        let mut any = false;
+        for i in 0..300usize {
+            let post_gc = i % 40 == 39;
+            d.observe_memory(mem(40.0 * MIB + if post_gc { 0.0 } else { ((i % 40) as f64 + 1.0) * 0.4 * MIB }), post_gc);
+            any |= d.tick(T0 + i as f64 * 1000.0, vec![]).opened.iter().any(|f| f.kind == Kind::Heap);
+        }
+        assert!(any, "raw minima climbing with garbage open a finding when they count as floors");
+    }
+
     #[test]
     fn heap_sawtooth_is_not_a_leak() {
         let mut d = det();
