@@ -13,7 +13,7 @@
 // `warmupMs`, 10 s by default). The warning is emitted once per emitter and event: when
 // Node emitted it during the warm-up it counts at 0 s.
 //
-//   node bench/detection/harness.js <workload> [--interval-ms N] [--no-leakguard] [--start-after-warmup] [--sensitivity X]
+//   node bench/detection/harness.js <workload> [--interval-ms N] [--no-leakguard] [--start-after-warmup] [--sensitivity X] [--no-forced-gc]
 //
 // With --no-leakguard only the baselines run (leakguard is not loaded; trackEmitter is
 // the identity): what a user without leakguard would see. The runner uses that pass for
@@ -29,7 +29,7 @@ const { PerformanceObserver, constants } = require('node:perf_hooks');
 
 const { values: args, positionals } = parseArgs({
   allowPositionals: true,
-  options: { 'interval-ms': { type: 'string' }, 'no-leakguard': { type: 'boolean', default: false }, 'start-after-warmup': { type: 'boolean', default: false }, sensitivity: { type: 'string' } },
+  options: { 'interval-ms': { type: 'string' }, 'no-leakguard': { type: 'boolean', default: false }, 'start-after-warmup': { type: 'boolean', default: false }, sensitivity: { type: 'string' }, 'no-forced-gc': { type: 'boolean', default: false } },
 });
 const workload = positionals[0];
 if (!workload || !/^[a-z0-9-]+$/.test(workload)) throw new Error(`usage: harness.js <workload> (got ${workload})`);
@@ -92,9 +92,10 @@ const withLeakguard = !args['no-leakguard'];
 const leakguard = withLeakguard ? require('../..') : { trackEmitter: (e) => e, trackStream: (s) => s, findings: () => [] };
 const { DEFAULTS } = require('../../lib/options');
 
-const startOptions = args['interval-ms'] || args.sensitivity ? {
+const startOptions = args['interval-ms'] || args.sensitivity || args['no-forced-gc'] ? {
   ...(args['interval-ms'] ? { intervalMs: Number(args['interval-ms']) } : {}),
   ...(args.sensitivity ? { sensitivity: Number(args.sensitivity) } : {}),
+  ...(args['no-forced-gc'] ? { forcedGc: false } : {}),
 } : undefined;
 const monitor = withLeakguard ? leakguard.start(startOptions) : null;
 const options = monitor ? monitor.options : { ...DEFAULTS, ...startOptions };

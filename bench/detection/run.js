@@ -12,6 +12,7 @@
 //   --late-leaks: leaky workloads start when the warm-up ends (the process idles
 //   through it), so time to detect counts from the leak's first moment
 //   --sensitivity X: start({ sensitivity: X }) (default 1) for a sensitivity sweep
+//   --no-forced-gc: start({ forcedGc: false }): memory findings wait for V8's own major GCs
 //   npm run bench:detection -- --from bench/detection/out/latest.json   # reprint tables
 //
 // Each workload runs twice, side by side: once with leakguard (its findings), once
@@ -42,6 +43,7 @@ const { values: args } = parseArgs({
     'no-baseline-pass': { type: 'boolean', default: false },
     'late-leaks': { type: 'boolean', default: false },
     sensitivity: { type: 'string' },
+    'no-forced-gc': { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
     from: { type: 'string' },
   },
@@ -126,6 +128,7 @@ function runWorkload(w, withLeakguard) {
     if (!withLeakguard) childArgs.push('--no-leakguard');
     if (args['late-leaks'] && w.leaky) childArgs.push('--start-after-warmup');
     if (args.sensitivity) childArgs.push('--sensitivity', args.sensitivity);
+    if (args['no-forced-gc']) childArgs.push('--no-forced-gc');
     const child = fork(path.join(__dirname, 'harness.js'), childArgs, {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
@@ -391,7 +394,7 @@ async function main() {
     leakguard: versions,
     node: process.version,
     platform: `${os.platform()} ${os.arch()}, ${os.cpus().length} CPUs`,
-    settings: { capMs, healthyMs, intervalMs: args['interval-ms'] ? Number(args['interval-ms']) : 'default', parallel, earlyStop, baselines: args['no-baseline-pass'] ? 'in the leakguard run' : 'separate run without leakguard' },
+    settings: { capMs, healthyMs, intervalMs: args['interval-ms'] ? Number(args['interval-ms']) : 'default', parallel, earlyStop, sensitivity: args.sensitivity ? Number(args.sensitivity) : 1, forcedGc: !args['no-forced-gc'], baselines: args['no-baseline-pass'] ? 'in the leakguard run' : 'separate run without leakguard' },
     summary: [`leakguard version(s): ${versions.join('; ')}${versions.length > 1 ? '  ** MIXED: the code changed during the run **' : ''}`, ...summary(results)],
     results,
   };
