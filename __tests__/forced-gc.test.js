@@ -19,10 +19,6 @@ test('dead objects piling up between V8 major GCs open no finding, and no GC is 
   expect(out.kinds).toEqual([]);
 }, 60_000);
 
-test('a heap leak opens on the floors of V8 own major GCs, with no GC forced', async () => {
-  // Opens in 25-34 s here (13-14 s with forced GCs); the run stops at the finding.
-  const out = await run('leak', 60);
-  expect(out.forcedGcs).toBe(0);
-  expect(out.majorGcs).toBeGreaterThan(0);
-  expect(out.kinds).toContain('heap');
-}, 90_000);
+// That a leak still opens on V8's own floors is the Rust unit test
+// without_forced_gcs_findings_wait_for_v8s_own_floors: in a real process it took 25-34 s
+// on Node 20 and up to 55 s on Node 22 (fixture's leak mode), too close to a CI budget.
