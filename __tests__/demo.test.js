@@ -7,9 +7,10 @@ const { lineOf } = require('./fixtures/core/drive');
 
 const DEMO = path.join(__dirname, '..', 'examples', 'demo.js');
 const SERVER = path.join(__dirname, '..', 'examples', 'leaky-server.js');
-// 22 s: the heap finding (at ~10-13 s) must leave its diagnosis (3 s apart snapshots)
-// time to see the cache grow under load.
-const ARGS = ['--duration', '22', '--interval-ms', '500', '--warmup-ms', '3000', '--json'];
+// 40 s: the memory findings open on two confirmed post-GC floors 5 s or more apart (at
+// 17-31 s measured on Node 20/22/24), and the heap finding's diagnosis (snapshots 3 s
+// apart) needs time to see the cache grow under load after that.
+const ARGS = ['--duration', '40', '--interval-ms', '500', '--warmup-ms', '3000', '--json'];
 
 function runDemo(extra) {
   return new Promise((resolve, reject) => {
