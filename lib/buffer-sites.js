@@ -56,9 +56,15 @@ class BufferSites {
 
   /** Once per tick: set the mean gap from the bytes allocated since the last one. */
   retune() {
-    this.gap = Math.max(SAMPLE_BYTES, this.bytesSinceTick / this.capturesPerTick);
+    const gap = Math.max(SAMPLE_BYTES, this.bytesSinceTick / this.capturesPerTick);
     this.bytesSinceTick = 0;
-    if (this.countdown > this.gap * 8) this.countdown = this._nextGap();
+    if (gap === this.gap) return;
+    // The gaps are exponential, hence memoryless: drawing the countdown afresh at the
+    // new mean keeps every sample weighted by the rate it was actually taken at (a
+    // countdown left over from a smaller gap would take the next sample early and
+    // weigh it at the larger gap: an overestimate).
+    this.gap = gap;
+    this.countdown = this._nextGap();
   }
 
   _record(buf, skipFn) {
