@@ -23,6 +23,14 @@ test('a never-trimmed history: the heap finding names the history.push( line, wi
   expect(site.count).toBeGreaterThan(0);
 }, 60_000);
 
+test('releasing the sampling heap profiler stops it without a forced full GC (stopSampling would force one)', async () => {
+  const fixture = path.join(__dirname, 'fixtures', 'sampler-release.js');
+  const out = await new Promise((resolve, reject) => {
+    execFile(process.execPath, [fixture], { timeout: 30_000 }, (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)));
+  });
+  expect(JSON.parse(out.trim().split('\n').pop())).toEqual({ majorGcsOnRelease: 0, stoppedAfterRelease: true, majorGcsOnStopSampling: 1 });
+}, 40_000);
+
 test('growthCallsInFunction() validates its input and never throws on odd source', () => {
   expect(() => native.growthCallsInFunction('x'.repeat(8 * 1024 * 1024 + 1), 1, 1)).toThrow(/more than 8388608/);
   expect(native.growthCallsInFunction('function f( {', 1, 11)).toEqual([]);

@@ -65,14 +65,19 @@ function acquire(intervalBytes) {
   }
 }
 
+/**
+ * The last user's release stops sampling by disconnecting the session: the inspector
+ * disables its HeapProfiler agent, which stops V8's sampling heap profiler without
+ * reading a profile. `HeapProfiler.stopSampling` would read one, and every read forces
+ * a full GC (the inspector starts the sampler with `kSamplingForceGC`). A forced full
+ * GC in a loaded service was measured (bench/overhead, docs/overhead.md) to double V8's
+ * young generation and, in most runs, to leave the process running a major GC every
+ * ~5 s for good (instead of one every ~100 s): the ending of a suspect-only profiler
+ * episode in a healthy service must not cost that.
+ */
 function release() {
   if (!session) return;
   if (--users > 0) return;
-  try {
-    post('HeapProfiler.stopSampling', {});
-  } catch {
-    /* ignore */
-  }
   try {
     session.disconnect();
   } catch {
