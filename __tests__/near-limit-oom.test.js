@@ -78,11 +78,12 @@ test('--max-old-space-size=64, no cap: complete snapshots before death, top grow
   expect(r.code !== 0 || r.signal !== null).toBe(true);
   expect(r.stderr).toMatch(/heap out of memory|Reached heap limit/);
   const events = r.events.filter((e) => e.event === 'snapshot');
-  // Node 24 (V8 13): the second snapshot races the process's death in about 1 run of 5
-  // (open, docs/reliability.md); the first, complete, must always be there.
-  const major = Number(process.versions.node.split('.')[0]);
-  if (major >= 24) expect(events.length).toBeGreaterThanOrEqual(1);
-  else expect(events).toHaveLength(2);
+  // The second snapshot races the process's death (docs/reliability.md): the heap goes
+  // from 40 % to the limit in well under a second, about the 300-ms cooldown. Node 24
+  // lost it in about 1 run of 5; Node 20 in 1 CI run of many, on a machine loaded with
+  // other work. The first, complete, must always be there; at most maxSnapshots.
+  expect(events.length).toBeGreaterThanOrEqual(1);
+  expect(events.length).toBeLessThanOrEqual(2);
   const { snapshots, records } = inspectArtifacts(dir, cwd);
   expect(snapshots).toEqual(events.map((e) => e.path).sort());
   const counts = snapshots.map((p) => h.constructorCounts(p));
