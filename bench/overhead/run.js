@@ -218,6 +218,7 @@ async function round(configs, servers, r) {
       cpuUsPerReq: (after.cpuUs - a.before.cpuUs) / (after.served - a.before.served),
       p50: percentile(a.latencies, 0.5),
       p99: percentile(a.latencies, 0.99),
+      latencies: a.latencies,
       errors: a.errors,
       before: a.before,
       after,
@@ -291,15 +292,21 @@ async function main() {
   lines.push(`Node ${process.version}, ${cpu.length}× ${cpu[0] ? cpu[0].model.trim() : 'cpu'} (shared with other jobs), one server process per config${args.pin ? ' (servers pinned to CPU 1, autocannon to CPU 0)' : ''}. ` +
     `Warm-up ${WARMUP} s (all servers at once, ${WARMUP_RATE} req/s each), then ${ROUNDS} rounds; in each round every config gets ${DURATION} s of ${RATE ? `load at ${RATE} req/s` : 'full load'} ` +
     `(autocannon, ${CONNECTIONS} connections, 127.0.0.1) in ${SLICES} slices alternating with the other configs. ${minutes} min in all. ` +
-    'Ratios are per round against that round\'s "off"; median (range) over rounds.\n');
-  lines.push('| config | req/s | throughput vs off | p99 ms | p99 vs off | server CPU µs/req | CPU/req vs off | RSS, MiB |');
-  lines.push('|---|---|---|---|---|---|---|---|');
+    'Ratios are per round against that round\'s "off"; median (range) over rounds. "p99, all rounds": the 99th percentile of every ' +
+    'request of the config over all rounds, as a ratio to off\'s. Major GCs: V8\'s full GCs (perf_hooks) during the rounds; young generation: ' +
+    'new space at the end (`v8.getHeapSpaceStatistics()`).\n');
+  const pooled = {};
+  for (const c of configs) pooled[c] = percentile(rounds.flatMap((r) => r[c].latencies).sort((x, y) => x - y), 0.99);
+  lines.push('| config | req/s | throughput vs off | p99 ms | p99 vs off | p99, all rounds, vs off | server CPU µs/req | CPU/req vs off | RSS, MiB | major GCs in the rounds | young generation, MiB |');
+  lines.push('|---|---|---|---|---|---|---|---|---|---|---|');
   for (const c of configs) {
     const col = (f) => rounds.map((r) => f(r[c], r.off));
     const ratioCell = (xs) => (c === 'off' ? '1' : `${median(xs).toFixed(3)} (${Math.min(...xs).toFixed(3)}–${Math.max(...xs).toFixed(3)}), ${pct(median(xs))}`);
     lines.push(`| ${LABELS[c]} | ${median(col((m) => m.rps)).toFixed(0)} | ${ratioCell(col((m, o) => m.rps / o.rps))} | ` +
       `${median(col((m) => m.p99)).toFixed(2)} | ${ratioCell(col((m, o) => m.p99 / o.p99))} | ` +
-      `${median(col((m) => m.cpuUsPerReq)).toFixed(0)} | ${ratioCell(col((m, o) => m.cpuUsPerReq / o.cpuUsPerReq))} | ${mib(median(col((m) => m.after.rss)))} |`);
+      `${c === 'off' ? `1 (${pooled.off.toFixed(2)} ms)` : `${(pooled[c] / pooled.off).toFixed(3)} (${pooled[c].toFixed(2)} ms)`} | ` +
+      `${median(col((m) => m.cpuUsPerReq)).toFixed(0)} | ${ratioCell(col((m, o) => m.cpuUsPerReq / o.cpuUsPerReq))} | ${mib(median(col((m) => m.after.rss)))} | ` +
+      `${rounds[rounds.length - 1][c].after.majorGcs - rounds[0][c].before.majorGcs} | ${mib(rounds[rounds.length - 1][c].after.newSpaceBytes)} |`);
   }
   if (steady) {
     lines.push('');
@@ -335,7 +342,7 @@ async function main() {
   const errs = configs.map((c) => [c, rounds.reduce((n, r) => n + r[c].errors, 0)]).filter(([, n]) => n > 0);
   if (errs.length) lines.push(`\nErrors/non-2xx: ${errs.map(([c, n]) => `${c} ${n}`).join(', ')}`);
   console.log(lines.join('\n'));
-  if (args.out) fs.writeFileSync(args.out, JSON.stringify({ node: process.version, args, warm, rounds, steady }, null, 1));
+  if (args.out) fs.writeFileSync(args.out, JSON.stringify({ node: process.version, args, warm, rounds, steady }, (k, v) => (k === 'latencies' ? undefined : v), 1));
 }
 
 main().catch((err) => {

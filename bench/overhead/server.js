@@ -114,11 +114,23 @@ const server = http.createServer((req, res) => {
 });
 server.keepAliveTimeout = 60000;
 
+// Major GCs (all configs alike): a forced full GC under load was seen to double V8's
+// young generation and leave the process running a major GC every few seconds
+// (docs/overhead.md), so the bench counts them, with the young generation's size.
+let majorGcs = 0;
+{
+  const { PerformanceObserver, constants } = require('node:perf_hooks');
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) if ((e.detail ? e.detail.kind : e.kind) === constants.NODE_PERFORMANCE_GC_MAJOR) majorGcs++;
+  }).observe({ entryTypes: ['gc'] });
+}
+
 function stats() {
   const m = process.memoryUsage();
+  const newSpace = require('node:v8').getHeapSpaceStatistics().find((x) => x.space_name === 'new_space');
   const cpu = process.cpuUsage();
   const ru = process.resourceUsage();
-  const out = { config, served, cpuUs: cpu.user + cpu.system, userUs: cpu.user, systemUs: cpu.system, minorFaults: ru.minorPageFault, rss: m.rss, heapUsed: m.heapUsed, external: m.external };
+  const out = { config, served, cpuUs: cpu.user + cpu.system, userUs: cpu.user, systemUs: cpu.system, minorFaults: ru.minorPageFault, majorGcs, newSpaceBytes: newSpace ? newSpace.space_size : null, rss: m.rss, heapUsed: m.heapUsed, external: m.external };
   if (leakguard) {
     const r = leakguard.report();
     const lg = r.leakguard || {};
