@@ -10,7 +10,11 @@ const SERVER = path.join(__dirname, '..', 'examples', 'leaky-server.js');
 // 40 s: the memory findings open on two confirmed post-GC floors 5 s or more apart (at
 // 17-31 s measured on Node 20/22/24), and the heap finding's diagnosis (snapshots 3 s
 // apart) needs time to see the cache grow under load after that.
-const ARGS = ['--duration', '40', '--interval-ms', '500', '--warmup-ms', '3000', '--json'];
+// At a fixed 4000 requests/s, not as fast as the server answers: the heap the
+// diagnosis snapshots then grows by the same ~60 MB on any machine. Unbounded, a
+// 2-core machine served 16k req/s, the heap reached ~300 MB, and snapshotting it
+// held the report 30 s past the load (over the 90-s limit on a slower CI machine).
+const ARGS = ['--duration', '40', '--rate', '4000', '--interval-ms', '500', '--warmup-ms', '3000', '--json'];
 
 function runDemo(extra) {
   return new Promise((resolve, reject) => {

@@ -6,6 +6,7 @@
 //   npm run demo                      # all four leaks on, ~30 s
 //   npm run demo -- --healthy         # same server, leaks off: expect no finding
 //   npm run demo -- --duration 15 --json
+//   npm run demo -- --rate 3000       # a fixed load (requests/s) instead of as fast as the server answers
 //   npm run demo -- --diagnose off    # no heap diagnosis (two heap snapshots when the heap finding opens)
 const path = require('node:path');
 const { fork } = require('node:child_process');
@@ -17,6 +18,7 @@ const { values: args } = parseArgs({
     healthy: { type: 'boolean', default: false },
     duration: { type: 'string', default: '30' },
     connections: { type: 'string', default: '20' },
+    rate: { type: 'string', default: '0' }, // requests/s over all connections (autocannon overallRate); 0: as fast as the server answers
     'interval-ms': { type: 'string', default: '1000' },
     'warmup-ms': { type: 'string', default: '5000' },
     json: { type: 'boolean', default: false },
@@ -26,6 +28,9 @@ const { values: args } = parseArgs({
 });
 
 const duration = Number(args.duration);
+const rate = Number(args.rate);
+if (!(duration > 0)) throw new Error(`--duration must be a number of seconds > 0, got ${JSON.stringify(args.duration)}`);
+if (!(rate >= 0)) throw new Error(`--rate must be a number of requests/s >= 0, got ${JSON.stringify(args.rate)}`);
 const log = args.json ? () => {} : (s) => process.stdout.write(s);
 
 function fmtBytes(b) {
@@ -81,7 +86,9 @@ async function main() {
   log(`leaky-server on http://127.0.0.1:${port}, leaks: ${leaks}; autocannon for ${duration} s with ${args.connections} connections\n`);
 
   const started = Date.now();
-  const instance = autocannon({ url: `http://127.0.0.1:${port}/api/items`, connections: Number(args.connections), duration });
+  const instance = autocannon({
+    url: `http://127.0.0.1:${port}/api/items`, connections: Number(args.connections), duration, ...(rate > 0 ? { overallRate: rate } : {}),
+  });
   let requests = 0;
   instance.on('response', () => { requests++; });
   const progress = setInterval(() => {
