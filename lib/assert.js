@@ -787,7 +787,7 @@ function growingClasses(diff, calls) {
     }
   }
   out.sort((a, b) => b.perCall - a.perCall);
-  return { constructors: out.slice(0, 4), retainerPath: retainerPath || fallbackPath, holderPaths };
+  return { constructors: out.slice(0, 6), retainerPath: retainerPath || fallbackPath, holderPaths };
 }
 
 async function explain(fn, findings, calls) {
