@@ -46,8 +46,10 @@ export interface StartOptions {
   heapDiagnosis?: boolean;
   /**
    * Where V8 ran no major GC for 5 ticks, memory points are minimums of raw samples;
-   * when such a series would open a finding, run one full GC (`v8` `gc()`) to read a
-   * true post-GC floor first (budget: 10, then one a minute, at least 5 s apart;
+   * when such a series would open a finding, run one full GC to read a true post-GC
+   * floor first: V8's memory-pressure collection
+   * (`v8::Isolate::MemoryPressureNotification(kCritical)`, a mark-compact that leaves
+   * the young generation shrunk; `gc()` where the host does not export V8's API) (budget: 10, then one a minute, at least 5 s apart;
    * counted in `report().leakguard.forcedGcs`). Default true. With false, leakguard
    * never forces a GC: memory findings wait for the floors of V8's own major GCs
    * (later, or never in a process V8 does not collect), and the CPU and p99 cost of
@@ -265,6 +267,12 @@ export interface Report {
     forcedGcs: number;
     forcedGcMs: number;
     lastForcedGcMs: number;
+    /**
+     * How the last confirming GC ran: `'memory-pressure'` (V8's memory-pressure
+     * collection) or `'gc'` (the `--expose-gc` function, where the host lacks V8's API);
+     * null before the first.
+     */
+    forcedGcMethod: 'memory-pressure' | 'gc' | null;
     heapSampling: boolean;
     heapProfiles: number;
     lastHeapProfileMs: number;

@@ -16,6 +16,24 @@ function forceGc() {
 }
 
 /**
+ * A full GC for reading a post-GC floor in a running service: V8's memory-pressure
+ * collection (a mark-compact that shrinks the young generation afterwards; see
+ * src/binding/gc.rs for why not `gc()`), or `gc()` when the host does not export V8's
+ * API. Returns which ran: 'memory-pressure' or 'gc'.
+ */
+function confirmingGc() {
+  let done = false;
+  try {
+    done = require('./native').memoryPressureGc();
+  } catch {
+    // not expected (the binding never throws): fall back to gc()
+  }
+  if (done) return 'memory-pressure';
+  forceGc();
+  return 'gc';
+}
+
+/**
  * Resolves once `check()` is true, running a full GC and yielding to the event loop
  * (so FinalizationRegistry callbacks run) between tries; rejects after `tries`.
  */
@@ -35,4 +53,4 @@ async function gcUntil(check, tries = 100) {
   throw new Error(`condition still false after ${tries} full GCs`);
 }
 
-module.exports = { forceGc, gcUntil };
+module.exports = { forceGc, confirmingGc, gcUntil };

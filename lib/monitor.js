@@ -15,7 +15,7 @@ const { MemorySampler } = require('./memory');
 const { HeapSites } = require('./heap-sites');
 const { BufferSites } = require('./buffer-sites');
 const { guard, debug, hookErrorCount } = require('./debug');
-const { forceGc } = require('./gc');
+const { confirmingGc } = require('./gc');
 const { diagnoseHeap } = require('./diagnosis');
 const { holdersOf, holderSites } = require('./holder-sites');
 const channels = require('./channels');
@@ -88,6 +88,7 @@ class Monitor extends EventEmitter {
     this.gcPending = false;
     this.forcedGcMs = 0;
     this.lastForcedGcMs = 0;
+    this.forcedGcMethod = null; // 'memory-pressure' | 'gc', once one ran
   }
 
   _start() {
@@ -194,9 +195,12 @@ class Monitor extends EventEmitter {
 
   // A full GC to read a true post-GC floor (the detector asks only when a memory
   // finding would open on a raw minimum, at most every 30 s). Its pause is counted.
+  // V8's memory-pressure GC rather than gc(): under load, gc() doubled V8's young
+  // generation on Node 20 and could leave the service running a major GC every few
+  // seconds (docs/overhead.md).
   _confirmingGc() {
     const t0 = process.hrtime.bigint();
-    forceGc();
+    this.forcedGcMethod = confirmingGc();
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
     this.forcedGcs++;
     this.forcedGcMs += ms;
@@ -365,6 +369,7 @@ class Monitor extends EventEmitter {
         forcedGcs: this.forcedGcs,
         forcedGcMs: this.forcedGcMs,
         lastForcedGcMs: this.lastForcedGcMs,
+        forcedGcMethod: this.forcedGcMethod,
         heapSampling: this.heapSites.active,
         heapProfiles: this.heapSites.collections,
         bufferSampling: this.bufferSites.active,

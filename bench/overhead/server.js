@@ -143,6 +143,7 @@ function stats() {
       lastTickMs: lg.lastTickMs,
       forcedGcs: lg.forcedGcs,
       forcedGcMs: lg.forcedGcMs,
+      forcedGcMethod: lg.forcedGcMethod,
       heapSampling: lg.heapSampling,
       heapProfiles: lg.heapProfiles,
       bufferSampling: lg.bufferSampling,

@@ -2,6 +2,7 @@
 //! (or the `heap-snapshot` crate), and maps errors through [`error`].
 pub mod detector;
 pub mod error;
+pub mod gc;
 pub mod heap;
 pub mod history;
 pub mod limits;
