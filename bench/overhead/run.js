@@ -12,7 +12,9 @@
 //      and round), so a burst of outside load on this shared machine lands on all
 //      configs alike. Only the loaded server works; the others idle.
 //   3. steady: all servers at the same fixed rate at once (`--steady` s at
-//      `--steady-rate` req/s each): server CPU time per request without idle gaps.
+//      `--steady-rate` req/s each): server CPU time per request, p99 and V8's major GCs
+//      without idle gaps (continuous load is where a forced GC's lasting cost shows).
+//      `--rounds 0` runs the warm-up and the steady phase only.
 // The table gives medians over rounds of the per-round ratio to "off", and the range.
 //
 //   npm run bench:overhead [-- --rounds 7 --duration 10 --slices 5 --warmup 90 --connections 10]
@@ -65,6 +67,9 @@ const LABELS = {
   default: 'leakguard `start()` (default)',
   hooks: 'leakguard, hooks only (`heapSites: false, forcedGc: false`)',
   noforcedgc: 'leakguard, `forcedGc: false`',
+  defaultgc: 'leakguard `start()`, confirming GCs by `gc()` (before 2026-12-05)',
+  default2: 'leakguard `start()` (default), a second server',
+  defaultgc2: 'leakguard `start()`, confirming GCs by `gc()`, a second server',
   noheapsites: 'leakguard, `heapSites: false`',
   all: 'leakguard, everything on (`allStacks: true, heapDiagnosis: true`)',
   memwatch: '`@airbnb/node-memwatch` (stats + leak listeners)',
@@ -80,6 +85,9 @@ const SERVER_CONFIG = {
   off2: 'off',
   hooks: 'lg:{"heapSites":false,"forcedGc":false}',
   noforcedgc: 'lg:{"forcedGc":false}',
+  defaultgc: 'default-gc',
+  default2: 'default',
+  defaultgc2: 'default-gc',
   noheapsites: 'lg:{"heapSites":false}',
   probegc: 'probe:gc',
   probeprofiler: 'probe:profiler',
@@ -274,11 +282,13 @@ async function main() {
       console.error(`steady: ${STEADY} s, all servers at once, ${STEADY_RATE} req/s each`);
       const before = {};
       for (const c of configs) before[c] = await ask(servers[c].child, 'stats');
-      const results = await Promise.all(configs.map((c) => load(servers[c].port, STEADY, null, STEADY_RATE)));
+      const lat = Object.fromEntries(configs.map((c) => [c, []]));
+      await Promise.all(configs.map((c) => load(servers[c].port, STEADY, lat[c], STEADY_RATE)));
       steady = {};
-      for (const [i, c] of configs.entries()) {
+      for (const c of configs) {
         const after = await ask(servers[c].child, 'stats');
-        steady[c] = { cpuUsPerReq: (after.cpuUs - before[c].cpuUs) / (after.served - before[c].served), served: after.served - before[c].served, p99: results[i].latency.p99, before: before[c], after };
+        const sorted = lat[c].sort((x, y) => x - y);
+        steady[c] = { cpuUsPerReq: (after.cpuUs - before[c].cpuUs) / (after.served - before[c].served), served: after.served - before[c].served, p99: percentile(sorted, 0.99), p999: percentile(sorted, 0.999), before: before[c], after };
       }
     }
   } finally {
@@ -295,34 +305,39 @@ async function main() {
     'Ratios are per round against that round\'s "off"; median (range) over rounds. "p99, all rounds": the 99th percentile of every ' +
     'request of the config over all rounds, as a ratio to off\'s. Major GCs: V8\'s full GCs (perf_hooks) during the rounds; young generation: ' +
     'new space at the end (`v8.getHeapSpaceStatistics()`).\n');
-  const pooled = {};
-  for (const c of configs) pooled[c] = percentile(rounds.flatMap((r) => r[c].latencies).sort((x, y) => x - y), 0.99);
-  lines.push('| config | req/s | throughput vs off | p99 ms | p99 vs off | p99, all rounds, vs off | server CPU µs/req | CPU/req vs off | RSS, MiB | major GCs in the rounds | young generation, MiB |');
-  lines.push('|---|---|---|---|---|---|---|---|---|---|---|');
-  for (const c of configs) {
-    const col = (f) => rounds.map((r) => f(r[c], r.off));
-    const ratioCell = (xs) => (c === 'off' ? '1' : `${median(xs).toFixed(3)} (${Math.min(...xs).toFixed(3)}–${Math.max(...xs).toFixed(3)}), ${pct(median(xs))}`);
-    lines.push(`| ${LABELS[c]} | ${median(col((m) => m.rps)).toFixed(0)} | ${ratioCell(col((m, o) => m.rps / o.rps))} | ` +
-      `${median(col((m) => m.p99)).toFixed(2)} | ${ratioCell(col((m, o) => m.p99 / o.p99))} | ` +
-      `${c === 'off' ? `1 (${pooled.off.toFixed(2)} ms)` : `${(pooled[c] / pooled.off).toFixed(3)} (${pooled[c].toFixed(2)} ms)`} | ` +
-      `${median(col((m) => m.cpuUsPerReq)).toFixed(0)} | ${ratioCell(col((m, o) => m.cpuUsPerReq / o.cpuUsPerReq))} | ${mib(median(col((m) => m.after.rss)))} | ` +
-      `${rounds[rounds.length - 1][c].after.majorGcs - rounds[0][c].before.majorGcs} | ${mib(rounds[rounds.length - 1][c].after.newSpaceBytes)} |`);
+  if (rounds.length) {
+    const pooled = {};
+    for (const c of configs) pooled[c] = percentile(rounds.flatMap((r) => r[c].latencies).sort((x, y) => x - y), 0.99);
+    lines.push('| config | req/s | throughput vs off | p99 ms | p99 vs off | p99, all rounds, vs off | server CPU µs/req | CPU/req vs off | RSS, MiB | major GCs in the rounds | young generation, MiB |');
+    lines.push('|---|---|---|---|---|---|---|---|---|---|---|');
+    for (const c of configs) {
+      const col = (f) => rounds.map((r) => f(r[c], r.off));
+      const ratioCell = (xs) => (c === 'off' ? '1' : `${median(xs).toFixed(3)} (${Math.min(...xs).toFixed(3)}–${Math.max(...xs).toFixed(3)}), ${pct(median(xs))}`);
+      lines.push(`| ${LABELS[c]} | ${median(col((m) => m.rps)).toFixed(0)} | ${ratioCell(col((m, o) => m.rps / o.rps))} | ` +
+        `${median(col((m) => m.p99)).toFixed(2)} | ${ratioCell(col((m, o) => m.p99 / o.p99))} | ` +
+        `${c === 'off' ? `1 (${pooled.off.toFixed(2)} ms)` : `${(pooled[c] / pooled.off).toFixed(3)} (${pooled[c].toFixed(2)} ms)`} | ` +
+        `${median(col((m) => m.cpuUsPerReq)).toFixed(0)} | ${ratioCell(col((m, o) => m.cpuUsPerReq / o.cpuUsPerReq))} | ${mib(median(col((m) => m.after.rss)))} | ` +
+        `${rounds[rounds.length - 1][c].after.majorGcs - rounds[0][c].before.majorGcs} | ${mib(rounds[rounds.length - 1][c].after.newSpaceBytes)} |`);
+    }
   }
   if (steady) {
     lines.push('');
     lines.push(`Steady load: after the rounds, every server at ${STEADY_RATE} req/s at once for ${STEADY} s (no idle gaps; outside load hits all alike). ` +
-      'Server CPU time per request, and the ratio to "off"; confirming GCs during this phase.\n');
-    lines.push('| config | requests | server CPU µs/req | CPU/req vs off | confirming GCs |');
-    lines.push('|---|---|---|---|---|');
+      'Server CPU time per request, p99 and p99.9 (every response\'s latency), as ratios to "off"; V8\'s major GCs and leakguard\'s ' +
+      'confirming GCs during this phase (and in the whole run), young generation at the end.\n');
+    lines.push('| config | requests | server CPU µs/req | CPU/req vs off | p99 ms | p99 vs off | p99.9 vs off | major GCs (whole run) | confirming GCs (whole run) | young generation, MiB |');
+    lines.push('|---|---|---|---|---|---|---|---|---|---|');
     for (const c of configs) {
       const x = steady[c];
       const lgB = x.before.leakguard;
       const lgA = x.after.leakguard;
-      lines.push(`| ${LABELS[c]} | ${x.served} | ${x.cpuUsPerReq.toFixed(0)} | ${(x.cpuUsPerReq / steady.off.cpuUsPerReq).toFixed(3)} | ${lgA ? lgA.forcedGcs - lgB.forcedGcs : '–'} |`);
+      lines.push(`| ${LABELS[c]} | ${x.served} | ${x.cpuUsPerReq.toFixed(0)} | ${(x.cpuUsPerReq / steady.off.cpuUsPerReq).toFixed(3)} | ` +
+        `${x.p99.toFixed(2)} | ${(x.p99 / steady.off.p99).toFixed(3)} | ${(x.p999 / steady.off.p999).toFixed(3)} | ${x.after.majorGcs - x.before.majorGcs} (${x.after.majorGcs}) | ` +
+        `${lgA ? `${lgA.forcedGcs - lgB.forcedGcs} (${lgA.forcedGcs}${lgA.forcedGcMethod ? `, ${lgA.forcedGcMethod}` : ''})` : '–'} | ${mib(x.after.newSpaceBytes)} |`);
     }
   }
-  const lgConfigs = configs.filter((c) => ['default', 'hooks', 'noforcedgc', 'noheapsites', 'all'].includes(c));
-  if (lgConfigs.length) {
+  const lgConfigs = configs.filter((c) => ['default', 'default2', 'defaultgc', 'defaultgc2', 'hooks', 'noforcedgc', 'noheapsites', 'all'].includes(c));
+  if (lgConfigs.length && rounds.length) {
     lines.push('');
     lines.push('leakguard about itself (`report().leakguard`): at the end of the warm-up → at the end of the last round.\n');
     lines.push('| config | requests served | stack captures | detector memory (`detector.approxBytes`) | series | RSS − off RSS, MiB | last tick ms | confirming GCs (total pause) | sampling heap profiler / Buffer sampling on in rounds | findings | hook errors |');

@@ -73,6 +73,18 @@ switch (config) {
       }, 20000);
       break;
     }
+    if (config === 'default-gc') {
+      // The default mode with its confirming GCs run by gc() (--expose-gc), as before
+      // 2026-12-05, to compare with V8's memory-pressure collection side by side.
+      const g = require('../../lib/gc');
+      g.confirmingGc = () => {
+        g.forceGc();
+        return 'gc';
+      };
+      leakguard = require('../..');
+      leakguard.start();
+      break;
+    }
     if (config.startsWith('lg:')) {
       // Ad-hoc: `lg:{"forcedGc":false}` runs leakguard.start() with these options.
       leakguard = require('../..');
