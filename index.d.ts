@@ -112,7 +112,10 @@ export interface LeakFinding {
   target: string;
   /** `'listeners' | 'timers' | 'streams' | 'handles' | 'bytes'`. */
   unit: string;
-  /** Fitted value at the start of the detection window, in `unit`. */
+  /**
+   * Fitted value at the start of the detection window when the finding opened, in
+   * `unit` (memory kinds: the window's first post-GC floor, if lower).
+   */
   baseline: number;
   /** Latest value (post-GC floor for memory kinds), in `unit`. */
   current: number;
@@ -203,8 +206,12 @@ export interface TickResult {
   closed: LeakFinding[];
   /** Memory kinds with a weak upward trend. */
   suspects: LeakKind[];
-  /** The detector asked for a confirming GC. */
+  /** Count kinds with a rising series or an open finding (their creation sites are sampled more). */
+  growing: LeakKind[];
+  /** The detector asked for a confirming full GC (a post-GC floor to decide a memory suspicion on). */
   wantGc: boolean;
+  /** The memory kind whose suspicion that GC is to decide, or `null`. */
+  wantGcFor: LeakKind | null;
 }
 
 /** A series summary in a report. */
@@ -287,6 +294,12 @@ export interface Report {
       droppedSites: number;
       ticks: number;
       majorGcs: number;
+      /** Confirming full GCs the detector asked for (`forcedGcs` counts those run). */
+      confirmingGcs: number;
+      /** Of those, the ones whose post-GC floor refuted the suspicion (no higher than the floors from 30 s before and more). */
+      refutedConfirms: number;
+      /** The least gap before the next confirming GC, ms: 5000, backed off after refutations (doubling from 60 000 up to 900 000), back to 5000 after a floor that confirms. */
+      confirmGapMs: number;
       /** Approximate bytes held by the detector. */
       approxBytes: number;
     };

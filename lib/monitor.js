@@ -155,6 +155,7 @@ class Monitor extends EventEmitter {
       // In its own task: this tick deref'd every tracked emitter, and a WeakRef target
       // stays alive until the end of the job that deref'd it.
       if (result.wantGc && this.options.forcedGc && !this.gcPending) {
+        debug('confirming GC asked for by the %s series', result.wantGcFor);
         this.gcPending = true;
         const setImmediateOrig = (timers._orig() || globalThis).setImmediate;
         setImmediateOrig(() => {

@@ -147,9 +147,9 @@ impl NativeDetector {
     }
 
     /// One tick at `nowMs` (epoch ms): records `samples`, evaluates every series.
-    /// Returns `{ opened: LeakFinding[], closed: LeakFinding[], suspects: string[], growing: string[], wantGc: boolean }`:
+    /// Returns `{ opened: LeakFinding[], closed: LeakFinding[], suspects: string[], growing: string[], wantGc: boolean, wantGcFor: string | null }`:
     /// `suspects` are memory kinds trending up, `growing` count kinds with a rising series or an open finding.
-    #[napi(ts_return_type = "{ opened: any[]; closed: any[]; suspects: string[]; growing: string[]; wantGc: boolean }", catch_unwind)]
+    #[napi(ts_return_type = "{ opened: any[]; closed: any[]; suspects: string[]; growing: string[]; wantGc: boolean; wantGcFor: string | null }", catch_unwind)]
     pub fn tick(&mut self, now_ms: f64, samples: Vec<SeriesSample>) -> Result<serde_json::Value> {
         let mut v = Vec::with_capacity(samples.len());
         for s in samples {

@@ -149,6 +149,13 @@ pub struct Config {
     pub confirm_budget: f64,
     /// ...refilled by one token per this many ms.
     pub confirm_refill_ms: f64,
+    /// After a confirming GC whose floor refutes the suspicion (no new high), the least
+    /// gap before the next one becomes at least this many ms, doubling with each further
+    /// refutation up to `confirm_backoff_max_ms`; a post-GC floor that sets a new high
+    /// (a suspicion confirmed) brings it back to `confirm_gap_ms`.
+    pub confirm_backoff_ms: f64,
+    /// Upper bound of that gap, ms.
+    pub confirm_backoff_max_ms: f64,
     /// Floor points needed before a memory series is evaluated.
     pub min_memory_points: usize,
     /// Cap on the number of series; further series are dropped and counted.
@@ -183,6 +190,8 @@ impl Default for Config {
             confirm_gap_ms: 5_000.0,
             confirm_budget: 10.0,
             confirm_refill_ms: 60_000.0,
+            confirm_backoff_ms: 60_000.0,
+            confirm_backoff_max_ms: 900_000.0,
             min_memory_points: 6,
             min_retained: 0.005,
             close_after: 10,
@@ -247,7 +256,8 @@ pub struct Finding {
     pub target: String,
     /// Unit of `baseline`, `current` and `growth_per_minute`.
     pub unit: &'static str,
-    /// Fitted value at the start of the window.
+    /// Fitted value at the start of the window when the finding opened (memory kinds
+    /// decided on post-GC floors: the window's first post-GC floor, if lower).
     pub baseline: f64,
     /// Latest floor value.
     pub current: f64,
@@ -493,6 +503,8 @@ pub struct TickResult {
     /// the warm-up: a full GC now gives the post-GC floor to decide on (budgeted, see
     /// [`Config::confirm_budget`]).
     pub want_gc: bool,
+    /// The memory kind whose suspicion the confirming GC is to decide (with `want_gc`).
+    pub want_gc_for: Option<Kind>,
 }
 
 #[derive(Debug, Default, Clone, Copy)]
@@ -522,6 +534,12 @@ pub struct DetectorStats {
     pub dropped_sites: u64,
     pub ticks: u64,
     pub major_gcs: u64,
+    /// Confirming full GCs asked for (`TickResult::want_gc`).
+    pub confirming_gcs: u64,
+    /// Of those, the ones whose post-GC floor refuted the suspicion (no new high).
+    pub refuted_confirms: u64,
+    /// The least gap before the next confirming GC, ms (grows after refutations).
+    pub confirm_gap_ms: f64,
     pub approx_bytes: usize,
 }
 
@@ -553,6 +571,9 @@ pub struct Detector {
     raw_history: [VecDeque<f64>; 4],
     last_post_gc_tick: [u64; 4],
     last_floor: [Option<f64>; 4],
+    /// The last few post-GC floors of each memory kind, `(t, v)`, kept past the window:
+    /// what a confirming GC's floor is compared against.
+    recent_floors: [VecDeque<(f64, f64)>; 4],
     /// The newest point of each memory series is a raw minimum (no GC behind it).
     raw_point: [bool; 4],
     /// When a confirming GC was last asked for (epoch ms).
@@ -560,6 +581,15 @@ pub struct Detector {
     /// Confirming GCs left in the bucket, and when it was last refilled.
     confirm_tokens: f64,
     refilled_at: Option<f64>,
+    /// The least gap between confirming GCs now, ms (`confirm_gap_ms`, or more after
+    /// refuted suspicions), and the backoff it returns to after a confirmed one (0: none).
+    confirm_gap_now: f64,
+    confirm_backoff: f64,
+    /// The memory kind a confirming GC was asked for, and when: decided on the next
+    /// post-GC floor of that kind.
+    pending_confirm: Option<(Kind, f64)>,
+    confirming_gcs: u64,
+    refuted_confirms: u64,
     last_rss: f64,
     started_at: Option<f64>,
     next_id: u32,
@@ -579,7 +609,6 @@ const MEM_KINDS: [(Kind, &str); 4] = [
 impl Detector {
     pub fn new(cfg: Config) -> Self {
         Detector {
-            cfg,
             series: HashMap::new(),
             mem: [MemBucket::default(); 4],
             raw_history: Default::default(),
@@ -588,7 +617,13 @@ impl Detector {
             last_confirm_at: f64::NEG_INFINITY,
             confirm_tokens: 0.0,
             refilled_at: None,
+            confirm_gap_now: cfg.confirm_gap_ms,
+            confirm_backoff: 0.0,
+            pending_confirm: None,
+            confirming_gcs: 0,
+            refuted_confirms: 0,
             last_floor: [None; 4],
+            recent_floors: Default::default(),
             last_rss: 0.0,
             started_at: None,
             next_id: 1,
@@ -596,6 +631,7 @@ impl Detector {
             dropped_sites: 0,
             ticks: 0,
             major_gcs: 0,
+            cfg,
         }
     }
 
@@ -649,6 +685,11 @@ impl Detector {
             } else if let Some(v) = b.post_gc_min {
                 self.last_post_gc_tick[i] = self.ticks;
                 self.last_floor[i] = Some(v);
+                let rf = &mut self.recent_floors[i];
+                if rf.len() == 8 {
+                    rf.pop_front();
+                }
+                rf.push_back((now, v));
                 (Some(v), false)
             } else if self.ticks - self.last_post_gc_tick[i] >= self.cfg.raw_floor_ticks as u64 && hist.len() >= self.cfg.raw_floor_ticks {
                 // No major GC for a while: the windowed minimum of raw samples, once per
@@ -763,12 +804,57 @@ impl Detector {
         let last = *self.refilled_at.get_or_insert(now - self.cfg.confirm_budget * self.cfg.confirm_refill_ms);
         self.confirm_tokens = (self.confirm_tokens + (now - last) / self.cfg.confirm_refill_ms).min(self.cfg.confirm_budget);
         self.refilled_at = Some(now);
-        if self.confirm_tokens >= 1.0 && now - self.last_confirm_at >= self.cfg.confirm_gap_ms {
+        if self.confirm_tokens >= 1.0 && now - self.last_confirm_at >= self.confirm_gap_now {
             self.confirm_tokens -= 1.0;
             self.last_confirm_at = now;
+            self.confirming_gcs += 1;
             return true;
         }
         false
+    }
+
+    /// Settles a pending confirming GC on the tick that brought a post-GC floor of its
+    /// kind. A floor that is no new high refutes the suspicion: the least gap before the
+    /// next confirming GC backs off (`confirm_backoff_ms`, doubling up to
+    /// `confirm_backoff_max_ms`). One that is a new high confirms it: the next
+    /// confirming GC (the second floor a memory finding needs) may follow at
+    /// `confirm_gap_ms`, and the backoff is kept until a finding opens. In a healthy
+    /// service under load, raw minima (promoted garbage on top of the floor) keep looking
+    /// like growth, and each forced full GC makes V8 deoptimize and re-optimize code
+    /// (bench/overhead measured ~0.5 s of CPU each): the backoff keeps those to a few an
+    /// hour, while a leak's floors, which keep setting new highs, open at the short gap.
+    fn settle_confirm(&mut self, now: f64, pending: Option<(Kind, f64)>, memory_finding_open: bool) {
+        if memory_finding_open {
+            self.confirm_backoff = 0.0;
+            self.confirm_gap_now = self.cfg.confirm_gap_ms;
+        }
+        let Some((kind, asked_at)) = pending else { return };
+        let target = MEM_KINDS.iter().find(|(k, _)| *k == kind).map_or("", |(_, t)| *t);
+        let Some(s) = self.series.get(&(kind, target.to_string())) else { return };
+        let floor_now = s.points.back().is_some_and(|p| p.t == now && !p.raw);
+        if floor_now {
+            // The floor against post-GC floors from at least 30 s before (the highest of
+            // those in the window, else the newest older one): higher by more than their
+            // noise (a quarter of the kind's minimum growth) confirms the suspicion,
+            // anything less refutes it; with none to compare against it says nothing yet,
+            // and the next floor, soon, decides.
+            let last = s.points.back().map_or(0.0, |p| p.v);
+            let window_start = s.points.front().map_or(now, |p| p.t);
+            let i = MEM_KINDS.iter().position(|(k, _)| *k == kind).unwrap_or(0);
+            let older = self.recent_floors[i].iter().filter(|(t, _)| *t <= now - 30_000.0);
+            let before = older.clone().filter(|(t, _)| *t >= window_start).map(|(_, v)| *v).reduce(f64::max).or_else(|| older.last().map(|(_, v)| *v));
+            match before {
+                Some(b) if last <= b + 0.25 * self.cfg.rule(kind).min_abs => {
+                    self.refuted_confirms += 1;
+                    self.confirm_backoff = (self.confirm_backoff * 2.0).max(self.cfg.confirm_backoff_ms).min(self.cfg.confirm_backoff_max_ms);
+                    self.confirm_gap_now = self.confirm_backoff.max(self.cfg.confirm_gap_ms);
+                }
+                _ => self.confirm_gap_now = self.cfg.confirm_gap_ms,
+            }
+        } else if now - asked_at <= 6.0 * self.cfg.confirm_gap_ms && self.pending_confirm.is_none() {
+            // Still waiting for the floor (unless the host never answers: forced GCs off).
+            self.pending_confirm = Some((kind, asked_at));
+        }
     }
 
     fn push_value(&mut self, kind: Kind, target: &str, t: f64, v: f64, extra: (f64, f64), min_level: Option<f64>) {
@@ -878,6 +964,7 @@ impl Detector {
         }
 
         let keys: Vec<(Kind, String)> = self.series.keys().cloned().collect();
+        let pending = self.pending_confirm.take();
         for key in keys {
             let (assessment, has_finding) = {
                 let s = &self.series[&key];
@@ -903,6 +990,8 @@ impl Detector {
                     // Decide on a post-GC floor, not on a minimum that includes garbage.
                     if !out.want_gc && self.take_confirm(now) {
                         out.want_gc = true;
+                        out.want_gc_for = Some(key.0);
+                        self.pending_confirm = Some((key.0, now));
                     }
                     continue;
                 }
@@ -912,7 +1001,14 @@ impl Detector {
                 let id = self.next_id;
                 self.next_id += 1;
                 let s = self.series.get_mut(&key).expect("series exists");
-                s.finding = Some(OpenFinding { id, since: now, baseline: a.baseline, slope: a.slope, z: a.z, quiet: 0 });
+                // Where post-GC floors decide, the fit over raw and post-GC points can start
+                // above the floors (garbage): the baseline is then the window's first floor.
+                let baseline = if self.cfg.confirm_gc && key.0.is_memory() && key.0 != Kind::Rss {
+                    s.points.iter().find(|p| !p.raw).map_or(a.baseline, |p| p.v.min(a.baseline))
+                } else {
+                    a.baseline
+                };
+                s.finding = Some(OpenFinding { id, since: now, baseline, slope: a.slope, z: a.z, quiet: 0 });
                 // Site growth is measured from here on for sites seen before the finding.
                 let s = &self.series[&key];
                 out.opened.push(self.finding_of(s, now));
@@ -921,6 +1017,11 @@ impl Detector {
                 // A memory series gets a floor point only every few ticks: a tick without
                 // one brings no new evidence either way.
                 if key.0.is_memory() && s.points.back().is_none_or(|p| p.t != now) {
+                    continue;
+                }
+                // Nor does a raw point (garbage on top of the floor) where post-GC floors
+                // decide: its sawtooth is no sign that the growth stopped.
+                if self.cfg.confirm_gc && key.0 != Kind::Rss && s.points.back().is_some_and(|p| p.raw) {
                     continue;
                 }
                 let f = s.finding.as_mut().expect("finding exists");
@@ -943,6 +1044,8 @@ impl Detector {
                 }
             }
         }
+        let memory_finding_open = self.series.values().any(|s| s.kind.is_memory() && s.kind != Kind::Rss && s.finding.is_some());
+        self.settle_confirm(now, pending, memory_finding_open);
         out.suspects.sort_by_key(|k| k.index());
         out.growing.sort_by_key(|k| k.index());
         out
@@ -1100,6 +1203,9 @@ impl Detector {
             dropped_sites: self.dropped_sites,
             ticks: self.ticks,
             major_gcs: self.major_gcs,
+            confirming_gcs: self.confirming_gcs,
+            refuted_confirms: self.refuted_confirms,
+            confirm_gap_ms: self.confirm_gap_now,
             approx_bytes: std::mem::size_of::<Detector>() + self.series.values().map(Series::approx_bytes).sum::<usize>(),
         }
     }
@@ -1446,6 +1552,84 @@ mod tests {
             }
         }
         assert!(suspect_ticks <= 5, "heap suspect in {suspect_ticks} of 600 ticks");
+    }
+
+    /// A service ticked every second for two hours: post-GC floors around 8 MiB
+    /// (±0.3 MiB); promoted garbage piles up on the old generation at `garbage_per_tick`
+    /// bytes until a major GC (V8's own once 12 MiB of it piled up, or a confirming one)
+    /// clears it; raw samples also hold 0-3 MiB of the young generation. From tick
+    /// `leak_from` on the heap leaks `leak_per_tick` bytes. The host answers a want_gc
+    /// with a post-GC sample on the next tick. Returns (confirming GCs asked for, first
+    /// tick a heap finding opened, the detector).
+    fn bursty_service(cfg: Config, garbage_per_tick: f64, leak_from: usize, leak_per_tick: f64) -> (usize, Option<usize>, Detector) {
+        let mut d = Detector::new(cfg);
+        let mut seed = 5;
+        let (mut wants, mut opened, mut want_at) = (0, None, None);
+        let mut closed = false;
+        let mut garbage = 0.0;
+        for i in 0..7200usize {
+            let leak = i.saturating_sub(leak_from) as f64 * leak_per_tick;
+            let floor = 8.0 * MIB + (lcg(&mut seed) - 0.5) * 0.6 * MIB + leak;
+            garbage += garbage_per_tick;
+            let post_gc = garbage >= 12.0 * MIB || want_at == Some(i - 1);
+            if post_gc {
+                garbage = 0.0;
+            }
+            let young = lcg(&mut seed) * 3.0 * MIB;
+            d.observe_memory(mem(if post_gc { floor } else { floor + garbage + young }), post_gc);
+            let r = d.tick(T0 + i as f64 * 1000.0, vec![]);
+            if r.want_gc {
+                wants += 1;
+                want_at = Some(i);
+            }
+            if opened.is_none() && r.opened.iter().any(|f| f.kind == Kind::Heap) {
+                opened = Some(i);
+            }
+            closed |= r.closed.iter().any(|f| f.kind == Kind::Heap);
+        }
+        assert!(!closed, "a heap finding closed");
+        (wants, opened, d)
+    }
+
+    fn no_backoff() -> Config {
+        Config { confirm_backoff_ms: 0.0, confirm_backoff_max_ms: 0.0, ..Config::default() }
+    }
+
+    #[test]
+    fn refuted_suspicions_back_the_confirming_gcs_off() {
+        // Garbage rising on the raw minima between major GCs looks like growth; each
+        // confirming GC's floor is as low as the ones before. Without the backoff that
+        // was 15-26 forced GCs in two hours; with it 5-7 (the gap doubling from 1 to
+        // 15 min).
+        for g in [0.02, 0.05, 0.1] {
+            let (before, opened, _) = bursty_service(no_backoff(), g * MIB, usize::MAX, 0.0);
+            assert_eq!(opened, None);
+            let (after, opened, d) = bursty_service(Config::default(), g * MIB, usize::MAX, 0.0);
+            assert_eq!(opened, None);
+            let st = d.stats();
+            assert!(after <= 8 && after * 2 <= before, "{g} MiB/s of garbage: {after} confirming GCs in 2 h with the backoff, {before} without");
+            assert_eq!(st.confirming_gcs as usize, after);
+            assert!(st.refuted_confirms as usize + 2 >= after, "{st:?}");
+            assert!(st.confirm_gap_ms >= Config::default().confirm_backoff_ms, "{st:?}");
+        }
+    }
+
+    #[test]
+    fn a_leak_after_an_hour_of_refuted_suspicions_still_opens() {
+        // The same service leaks 100 KB/s from the second hour on, when the gap has backed
+        // off: a confirming GC's floor above the floors from 30 s before and more brings
+        // the short gap back, and the finding opens about as fast as without the backoff
+        // (measured: 31-113 s with it, 37-73 s without), then stays open.
+        for g in [0.02, 0.05, 0.1, 0.2] {
+            let (_, opened, d) = bursty_service(Config::default(), g * MIB, 3600, 100.0 * 1024.0);
+            let at = opened.expect("the leak opens");
+            assert!(at > 3600 && at <= 3600 + 180, "{g} MiB/s of garbage: opened {} s into the leak", at - 3600);
+            let st = d.stats();
+            assert_eq!(st.open_findings, 1, "{st:?}");
+            assert_eq!(st.confirm_gap_ms, Config::default().confirm_gap_ms);
+            let (_, opened, _) = bursty_service(no_backoff(), g * MIB, 3600, 100.0 * 1024.0);
+            assert!(opened.is_some());
+        }
     }
 
     #[test]
