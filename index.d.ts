@@ -298,7 +298,7 @@ export interface Report {
       confirmingGcs: number;
       /** Of those, the ones whose post-GC floor refuted the suspicion (no higher than the floors from 30 s before and more). */
       refutedConfirms: number;
-      /** The least gap before the next confirming GC, ms: 5000, backed off after refutations (doubling from 60 000 up to 900 000), back to 5000 after a floor that confirms. */
+      /** The least gap before the next confirming GC, ms: 5000, backed off after refutations (doubling from 300 000 up to 1 800 000), back to 5000 after a floor that confirms. */
       confirmGapMs: number;
       /** Approximate bytes held by the detector. */
       approxBytes: number;

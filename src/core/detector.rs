@@ -190,8 +190,8 @@ impl Default for Config {
             confirm_gap_ms: 5_000.0,
             confirm_budget: 10.0,
             confirm_refill_ms: 60_000.0,
-            confirm_backoff_ms: 60_000.0,
-            confirm_backoff_max_ms: 900_000.0,
+            confirm_backoff_ms: 300_000.0,
+            confirm_backoff_max_ms: 1_800_000.0,
             min_memory_points: 6,
             min_retained: 0.005,
             close_after: 10,
@@ -1599,15 +1599,15 @@ mod tests {
     fn refuted_suspicions_back_the_confirming_gcs_off() {
         // Garbage rising on the raw minima between major GCs looks like growth; each
         // confirming GC's floor is as low as the ones before. Without the backoff that
-        // was 15-26 forced GCs in two hours; with it 5-7 (the gap doubling from 1 to
-        // 15 min).
+        // was 15-26 forced GCs in two hours; with it 3-4 (the gap doubling from 5 to
+        // 30 min).
         for g in [0.02, 0.05, 0.1] {
             let (before, opened, _) = bursty_service(no_backoff(), g * MIB, usize::MAX, 0.0);
             assert_eq!(opened, None);
             let (after, opened, d) = bursty_service(Config::default(), g * MIB, usize::MAX, 0.0);
             assert_eq!(opened, None);
             let st = d.stats();
-            assert!(after <= 8 && after * 2 <= before, "{g} MiB/s of garbage: {after} confirming GCs in 2 h with the backoff, {before} without");
+            assert!(after <= 5 && after * 3 <= before, "{g} MiB/s of garbage: {after} confirming GCs in 2 h with the backoff, {before} without");
             assert_eq!(st.confirming_gcs as usize, after);
             assert!(st.refuted_confirms as usize + 2 >= after, "{st:?}");
             assert!(st.confirm_gap_ms >= Config::default().confirm_backoff_ms, "{st:?}");
@@ -1618,8 +1618,8 @@ mod tests {
     fn a_leak_after_an_hour_of_refuted_suspicions_still_opens() {
         // The same service leaks 100 KB/s from the second hour on, when the gap has backed
         // off: a confirming GC's floor above the floors from 30 s before and more brings
-        // the short gap back, and the finding opens about as fast as without the backoff
-        // (measured: 31-113 s with it, 37-73 s without), then stays open.
+        // the short gap back, and the finding opens within minutes (measured: 55-143 s
+        // with the backoff, 37-73 s without), then stays open.
         for g in [0.02, 0.05, 0.1, 0.2] {
             let (_, opened, d) = bursty_service(Config::default(), g * MIB, 3600, 100.0 * 1024.0);
             let at = opened.expect("the leak opens");
