@@ -171,10 +171,14 @@ class Monitor extends EventEmitter {
         // A heap finding opens with the sites of a profile read now (while the heap was
         // only suspect, profiles were read every 30 s at most).
         if (f.kind === 'heap') f = this._freshHeapSites(f);
+        debug('finding %d opened: %s', f.id, f.message);
         this._safeEmit('leak', f);
         if (f.kind === 'heap' && this.options.heapDiagnosis) this._diagnose(f);
       }
-      for (const f of result.closed) this._safeEmit('resolved', this._withDiagnosis(f));
+      for (const f of result.closed) {
+        debug('finding %d closed: %s', f.id, f.message);
+        this._safeEmit('resolved', this._withDiagnosis(f));
+      }
     }
     return result;
   }

@@ -3,12 +3,12 @@
 //   node server.js <off|default|all|memwatch|asynchooks>
 // Per request it does what a typical handler does: adds a listener to a shared (tracked)
 // emitter and removes it when the response ends, arms a request timeout and clears it,
-// builds a JSON body (allocation) and pipes it through gzip into the response.
+// builds a JSON body (allocation) and pipes it through gzip into the response (pipeline).
 // It listens on 127.0.0.1:0 and reports its port over IPC; on {cmd: 'stats'} it answers
 // with its memory and, for leakguard configs, what leakguard reports about itself.
 const http = require('node:http');
 const zlib = require('node:zlib');
-const { Readable } = require('node:stream');
+const { Readable, pipeline } = require('node:stream');
 const { EventEmitter } = require('node:events');
 
 const config = process.argv[2] || 'off';
@@ -122,8 +122,12 @@ const server = http.createServer((req, res) => {
   });
   res.setHeader('content-type', 'application/json');
   res.setHeader('content-encoding', 'gzip');
-  Readable.from([buildBody(req.url)]).pipe(zlib.createGzip({ level: 1 })).pipe(res);
+  // pipeline, not .pipe(): when a client goes away mid-response (autocannon closes its
+  // connections at the end of every slice), .pipe() leaves the gzip stream open until GC,
+  // and leakguard reported those as a growing count of open Gzip streams (docs/overhead.md).
+  pipeline(Readable.from([buildBody(req.url)]), zlib.createGzip({ level: 1 }), res, noop);
 });
+function noop() {}
 server.keepAliveTimeout = 60000;
 
 // Major GCs (all configs alike): a forced full GC under load was seen to double V8's
