@@ -24,6 +24,18 @@ test('dead objects piling up between V8 major GCs open no finding, and no GC is 
   expect(out.kinds).toEqual([]);
 }, 60_000);
 
+test('with confirming GCs allowed, dead objects piling up open no finding and force at most a couple of GCs', async () => {
+  // The detector's confirming-GC backoff (after a refuted suspicion, 5 -> 30 min between
+  // them) is unit-tested in Rust (refuted_suspicions_back_the_confirming_gcs_off); here a
+  // real process: every confirming GC asked for is run and counted, and there are few.
+  const out = await run('garbage', 16, 'forced');
+  expect(out.kinds).toEqual([]);
+  expect(out.confirmingGcs).toBeLessThanOrEqual(2);
+  expect(out.forcedGcs).toBe(out.confirmingGcs);
+  expect(out.refutedConfirms).toBeLessThanOrEqual(out.confirmingGcs);
+  expect(out.confirmGapMs).toBeGreaterThanOrEqual(5000);
+}, 60_000);
+
 // That a leak still opens on V8's own floors is the Rust unit test
 // without_forced_gcs_findings_wait_for_v8s_own_floors: in a real process it took 25-34 s
 // on Node 20 and up to 55 s on Node 22 (fixture's leak mode), too close to a CI budget.
