@@ -149,10 +149,11 @@ pub struct Config {
     pub confirm_budget: f64,
     /// ...refilled by one token per this many ms.
     pub confirm_refill_ms: f64,
-    /// After a confirming GC whose floor refutes the suspicion (no new high), the least
-    /// gap before the next one becomes at least this many ms, doubling with each further
-    /// refutation up to `confirm_backoff_max_ms`; a post-GC floor that sets a new high
-    /// (a suspicion confirmed) brings it back to `confirm_gap_ms`.
+    /// After a confirming GC whose floor refutes the suspicion (no higher than the post-GC
+    /// floors from at least 30 s before by a quarter of the kind's minimum growth), the
+    /// least gap before the next one becomes this many ms, doubling with each further
+    /// refutation up to `confirm_backoff_max_ms`; a floor that is higher (a suspicion
+    /// confirmed) brings the gap back to `confirm_gap_ms`. See `Detector::settle_confirm`.
     pub confirm_backoff_ms: f64,
     /// Upper bound of that gap, ms.
     pub confirm_backoff_max_ms: f64,
@@ -536,7 +537,8 @@ pub struct DetectorStats {
     pub major_gcs: u64,
     /// Confirming full GCs asked for (`TickResult::want_gc`).
     pub confirming_gcs: u64,
-    /// Of those, the ones whose post-GC floor refuted the suspicion (no new high).
+    /// Of those, the ones whose post-GC floor refuted the suspicion (no higher than the
+    /// floors from at least 30 s before, see [`Config::confirm_backoff_ms`]).
     pub refuted_confirms: u64,
     /// The least gap before the next confirming GC, ms (grows after refutations).
     pub confirm_gap_ms: f64,
@@ -1044,7 +1046,7 @@ impl Detector {
                 }
             }
         }
-        let memory_finding_open = self.series.values().any(|s| s.kind.is_memory() && s.kind != Kind::Rss && s.finding.is_some());
+        let memory_finding_open = MEM_KINDS[..3].iter().any(|(k, t)| self.series.get(&(*k, t.to_string())).is_some_and(|s| s.finding.is_some()));
         self.settle_confirm(now, pending, memory_finding_open);
         out.suspects.sort_by_key(|k| k.index());
         out.growing.sort_by_key(|k| k.index());
