@@ -176,3 +176,22 @@ test('growingClasses counts the instances left alive, not the net change', () =>
   expect(g.retainerPath).toBe('(GC roots) → cache (Map) → (table) → Array');
   expect(g.holderPaths.map((h) => h.sizeDelta)).toEqual([64000, 4000]);
 });
+
+// The explanation's snapshot diff pairs the two snapshots' objects by heap snapshot
+// object id, which V8 resets whenever an inspector session disconnects. With the
+// sampling session disconnected between the snapshots, a Map leak of one CacheEntry a
+// call read `Object +67.3/call, Array +30/call, CacheEntry +8.1/call, ...` next to
+// 50,000 unchanged objects: counted exactly now.
+test('a heap leak is explained by the classes it keeps, exactly per call, beside a large unchanged heap', async () => {
+  const { execFile } = require('node:child_process');
+  const fixture = path.join(__dirname, 'fixtures', 'explain-ids.js');
+  const out = await new Promise((resolve, reject) => {
+    execFile(process.execPath, [fixture], { timeout: 60_000 }, (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)));
+  });
+  const { leaked, constructors, kept } = JSON.parse(out.trim().split('\n').pop());
+  expect(leaked).toBe(true);
+  expect(kept).toBe(50000);
+  expect(constructors).toContainEqual({ name: 'CacheEntry', perCall: 1 });
+  // each call keeps one CacheEntry and its array: nothing else grows by more than that
+  for (const c of constructors) expect(c.perCall).toBeLessThanOrEqual(1.5);
+}, 70_000);

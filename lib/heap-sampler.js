@@ -6,6 +6,13 @@
 // Shared by everything in leakguard that samples (the monitor's heap sites, the
 // near-limit evidence file): V8 has one sampling heap profiler per isolate, so users
 // acquire() and release() it and the last release stops it.
+//
+// The inspector session stays connected once made. Disconnecting an inspector session
+// resets V8's heap snapshot object ids (V8's HeapProfiler agent runs ClearObjectIds
+// when its session goes away, even a session that never touched the profiler): two
+// heap snapshots taken around a disconnect cannot be compared by id any more, which
+// breaks every snapshot diff (leakguard's diagnoseHeap and `leakguard diff`, the
+// Comparison view of Chrome DevTools) taken across the end of a sampling episode.
 
 const debug = require('util').debuglog('leakguard');
 
@@ -16,7 +23,8 @@ try {
   inspector = null; // Node built without the inspector
 }
 
-let session = null;
+let session = null; // connected once, kept (see above)
+let sampling = false;
 let users = 0;
 
 function post(method, params) {
@@ -42,42 +50,49 @@ function post(method, params) {
  */
 function acquire(intervalBytes) {
   if (!inspector || typeof inspector.Session !== 'function') return false;
-  if (session) {
+  if (sampling) {
     users++;
     return true;
   }
   try {
-    session = new inspector.Session();
-    session.connect();
+    if (!session) {
+      session = new inspector.Session();
+      session.connect();
+    }
     post('HeapProfiler.startSampling', { samplingInterval: intervalBytes });
     session.intervalBytes = intervalBytes;
+    sampling = true;
     users = 1;
     return true;
   } catch (e) {
     debug('sampling heap profiler unavailable: %s', e && e.message);
-    try {
-      if (session) session.disconnect();
-    } catch {
-      /* ignore */
-    }
-    session = null;
     return false;
   }
 }
 
 /**
- * The last user's release stops sampling by disconnecting the session: the inspector
- * disables its HeapProfiler agent, which stops V8's sampling heap profiler without
- * reading a profile. `HeapProfiler.stopSampling` would read one, and every read forces
- * a full GC (the inspector starts the sampler with `kSamplingForceGC`). A forced full
- * GC in a loaded service was measured (bench/overhead, docs/overhead.md) to double V8's
- * young generation and, in most runs, to leave the process running a major GC every
- * ~5 s for good (instead of one every ~100 s): the ending of a suspect-only profiler
- * episode in a healthy service must not cost that.
+ * The last user's release stops sampling through V8's API
+ * (`v8::HeapProfiler::StopSamplingHeapProfiler`, in the native binding), which drops the
+ * samples without reading a profile. `HeapProfiler.stopSampling` would read one, and
+ * every read forces a full GC (the inspector starts the sampler with `kSamplingForceGC`).
+ * A forced full GC in a loaded service was measured (bench/overhead, docs/overhead.md)
+ * to double V8's young generation and, in most runs, to leave the process running a
+ * major GC every ~5 s for good (instead of one every ~100 s): the ending of a
+ * suspect-only profiler episode in a healthy service must not cost that. Disconnecting
+ * the session would stop it without a GC too, but resets the heap snapshot object ids
+ * (see the top of this file): only a host without V8's exported API gets that.
  */
 function release() {
-  if (!session) return;
+  if (!sampling) return;
   if (--users > 0) return;
+  sampling = false;
+  let stopped = false;
+  try {
+    stopped = require('./native').stopSamplingHeapProfiler() === true;
+  } catch {
+    /* no binding: fall back below */
+  }
+  if (stopped) return;
   try {
     session.disconnect();
   } catch {
@@ -91,7 +106,7 @@ function release() {
  * runs). Cheap: one in-process inspector call.
  */
 function ensure() {
-  if (!session) return;
+  if (!sampling) return;
   try {
     post('HeapProfiler.startSampling', { samplingInterval: session.intervalBytes });
   } catch (e) {
@@ -106,7 +121,7 @@ function ensure() {
  * (since sampling started) by that function.
  */
 function profile(topN = 15) {
-  if (!session) return null;
+  if (!sampling) return null;
   let prof;
   try {
     prof = post('HeapProfiler.getSamplingProfile', {}).profile;
@@ -139,7 +154,7 @@ function profile(topN = 15) {
 
 /** The raw V8 sampling profile (`{ head, samples }`), or null when not sampling. */
 function rawProfile() {
-  if (!session) return null;
+  if (!sampling) return null;
   try {
     return post('HeapProfiler.getSamplingProfile', {}).profile;
   } catch (e) {
@@ -150,7 +165,7 @@ function rawProfile() {
 }
 
 function active() {
-  return session !== null;
+  return sampling;
 }
 
 module.exports = { acquire, release, ensure, profile, rawProfile, active };
