@@ -442,8 +442,8 @@ pub fn assess(points: &[Point2], churn: Churn, history_max: f64, kind: Kind, min
 
     // Under turnover, growth must be retention: a share of what was created, and
     // objects that stay (the aged count grows) rather than a busier moment.
-    let retained = churn.created.map_or(true, |c| c <= 0.0 || growth >= cfg.min_retained * c)
-        && churn.aged_growth.map_or(true, |g| g >= 0.5 * rule.min_abs);
+    let retained = churn.created.is_none_or(|c| c <= 0.0 || growth >= cfg.min_retained * c)
+        && churn.aged_growth.is_none_or(|g| g >= 0.5 * rule.min_abs);
     let big_enough = growth >= rule.min_abs && growth >= rule.min_rel * baseline.abs() && retained;
     let rising = enough && mk.z >= cfg.z_open && slope > 0.0 && big_enough && last >= min_level.max(rule.min_level) && still_rising;
     let suspect = mk.z >= if enough { 1.64 } else { 1.0 } && slope > 0.0 && growth >= 0.25 * rule.min_abs;
@@ -843,8 +843,8 @@ impl Detector {
             let last = s.points.back().map_or(0.0, |p| p.v);
             let window_start = s.points.front().map_or(now, |p| p.t);
             let i = MEM_KINDS.iter().position(|(k, _)| *k == kind).unwrap_or(0);
-            let older = self.recent_floors[i].iter().filter(|(t, _)| *t <= now - 30_000.0);
-            let before = older.clone().filter(|(t, _)| *t >= window_start).map(|(_, v)| *v).reduce(f64::max).or_else(|| older.last().map(|(_, v)| *v));
+            let mut older = self.recent_floors[i].iter().filter(|(t, _)| *t <= now - 30_000.0);
+            let before = older.clone().filter(|(t, _)| *t >= window_start).map(|(_, v)| *v).reduce(f64::max).or_else(|| older.next_back().map(|(_, v)| *v));
             match before {
                 Some(b) if last <= b + 0.25 * self.cfg.rule(kind).min_abs => {
                     self.refuted_confirms += 1;

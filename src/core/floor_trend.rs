@@ -76,7 +76,7 @@ pub fn floor_trend(values: &[f64]) -> FloorTrend {
 fn trend_of(xs: &[f64], values: &[f64]) -> FloorTrend {
     let n = values.len();
     let mk = mann_kendall(values);
-    let slope = theil_sen(&xs, values);
+    let slope = theil_sen(xs, values);
     let mut resid: Vec<f64> = xs.iter().zip(values).map(|(x, v)| v - slope * x).collect();
     let intercept = median(&mut resid);
     let mut abs_dev: Vec<f64> = xs.iter().zip(values).map(|(x, v)| (v - intercept - slope * x).abs()).collect();

@@ -46,7 +46,7 @@ struct Track {
 impl Track {
     fn push(&mut self, t: f64, v: f64, cap: usize) {
         self.last = (t, v);
-        if self.seen % self.stride == 0 {
+        if self.seen.is_multiple_of(self.stride) {
             if self.points.len() >= cap {
                 let mut i = 0;
                 self.points.retain(|_| {
@@ -55,7 +55,7 @@ impl Track {
                 });
                 self.stride *= 2;
                 // This point is kept only if it falls on the new stride.
-                if self.seen % self.stride == 0 {
+                if self.seen.is_multiple_of(self.stride) {
                     self.points.push((t, v));
                 }
             } else {
@@ -322,7 +322,7 @@ impl History {
                 let (points, stride) = match self.get(s.kind, &s.target) {
                     Some(tr) => {
                         let mut pts: Vec<ChartPoint> = tr.points.iter().map(|&(t, v)| ChartPoint { t, v }).collect();
-                        if pts.last().map_or(true, |p| p.t < tr.last.0) {
+                        if pts.last().is_none_or(|p| p.t < tr.last.0) {
                             pts.push(ChartPoint { t: tr.last.0, v: tr.last.1 });
                         }
                         (pts, tr.stride as f64)

@@ -108,7 +108,7 @@ impl MemoryLimits {
     pub fn source(&self) -> LimitSource {
         if let Some(cg) = &self.cgroup {
             if let Some(limit) = cg.limit {
-                let below_total = self.meminfo.map_or(true, |m| m.total == 0 || limit < m.total);
+                let below_total = self.meminfo.is_none_or(|m| m.total == 0 || limit < m.total);
                 if below_total {
                     return match cg.version {
                         CgroupVersion::V1 => LimitSource::CgroupV1,
@@ -378,7 +378,7 @@ pub fn read_cgroup_memory(
         }
         if let Ok(text) = fs::read_to_string(d.join(limit_file)) {
             if let Ok(Some(l)) = parse_limit(&text) {
-                if limit.map_or(true, |cur| l < cur) {
+                if limit.is_none_or(|cur| l < cur) {
                     limit = Some(l);
                     limit_path = Some(d.to_path_buf());
                 }

@@ -408,10 +408,8 @@ fn declaration_params(src: &[u8], mask: &[bool], name: &[u8]) -> Option<usize> {
         }
         let before = src[..i].iter().rposition(|c| !c.is_ascii_whitespace());
         let after = skip_ws(src, i + name.len());
-        if before.is_some_and(|b| b >= 7 && &src[b - 7..=b] == b"function") || (before.is_some_and(|b| b >= 8 && &src[b - 8..=b] == b"function*")) {
-            if src.get(after) == Some(&b'(') {
-                return Some(after);
-            }
+        if (before.is_some_and(|b| b >= 7 && &src[b - 7..=b] == b"function") || (before.is_some_and(|b| b >= 8 && &src[b - 8..=b] == b"function*"))) && src.get(after) == Some(&b'(') {
+            return Some(after);
         }
         if src.get(after) == Some(&b'=') && src.get(after + 1) != Some(&b'=') && src.get(after + 1) != Some(&b'>') {
             let mut v = skip_ws(src, after + 1);
@@ -505,7 +503,7 @@ fn growth_calls_in_body(source: &str, mask: &[bool], body: (usize, usize), wante
             }
         }
         if index_assign && src.get(after) == Some(&b'[') && !locals.contains(&root) {
-            if let Some(k) = close_bracket(src, &mask, after) {
+            if let Some(k) = close_bracket(src, mask, after) {
                 let k = skip_ws(src, k);
                 if src.get(k) == Some(&b'=') && src.get(k + 1) != Some(&b'=') {
                     let (line, column) = at(i);
