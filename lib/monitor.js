@@ -286,8 +286,12 @@ class Monitor extends EventEmitter {
     this.bufferSites.setUrgent(open.includes('arrayBuffers') || open.includes('external'));
     if (buffers) {
       this.bufferIdle = 0;
-      if (!this.bufferSites.active) this.bufferSites.start();
+      if (!this.bufferSites.active) {
+        debug('starting the Buffer sampler (suspects: %j)', result.suspects);
+        this.bufferSites.start();
+      }
     } else if (this.bufferSites.active && ++this.bufferIdle >= HEAP_SITES_IDLE_TICKS) {
+      debug('stopping the Buffer sampler (no suspect for %d ticks)', this.bufferIdle);
       this.bufferSites.stop();
     }
     const suspicious = result.suspects.includes('heap') || open.includes('heap');
@@ -299,6 +303,7 @@ class Monitor extends EventEmitter {
         this.heapSites.start();
       }
     } else if (this.heapSites.active && ++this.heapIdle >= HEAP_SITES_IDLE_TICKS) {
+      debug('stopping the sampling heap profiler (no suspect for %d ticks)', this.heapIdle);
       this.heapSites.stop();
     }
   }
