@@ -204,7 +204,13 @@ export declare function diagnoseHeap(options?: { delayMs?: number; top?: number 
 export interface TickResult {
   opened: LeakFinding[];
   closed: LeakFinding[];
-  /** Memory kinds with a weak upward trend. */
+  /**
+   * Memory kinds with a weak upward trend whose newest point is a new high; with
+   * `forcedGc` (the default) that point must be a post-GC floor (a raw minimum, garbage
+   * on top of the floor, climbs in every healthy service between major GCs). A suspect
+   * turns on the Buffer sampler (`arrayBuffers`, `external`) or the sampling heap
+   * profiler (`heap`) until 15 ticks after the last one.
+   */
   suspects: LeakKind[];
   /** Count kinds with a rising series or an open finding (their creation sites are sampled more). */
   growing: LeakKind[];

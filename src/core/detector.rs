@@ -763,6 +763,21 @@ impl Detector {
         }
     }
 
+    /// May a memory suspect turn on allocation-site sampling (V8's sampling heap profiler,
+    /// the Buffer sampler)? The newest floor must be a new high
+    /// ([`Self::floors_set_new_high`]), and with confirming GCs on it must be a post-GC
+    /// floor: a raw minimum (garbage on top of the floor) climbs in every healthy
+    /// service between major GCs, and in the overhead bench's service it kept the profiler
+    /// on for a third of the time. A raw suspect asks for a confirming GC instead; if
+    /// that floor is a new high, sampling starts, a floor or more before the finding can
+    /// open (it needs a second new-high floor `confirm_gap_ms` later).
+    fn suspect_samples(&self, key: &(Kind, String)) -> bool {
+        if self.floors_set_new_high(key, 0.0) == FloorGate::Fail {
+            return false;
+        }
+        !self.cfg.confirm_gc || self.series.get(key).and_then(|s| s.points.back()).is_none_or(|p| !p.raw)
+    }
+
     /// Is the newest point of `kind`'s memory series a raw minimum that a confirming
     /// GC should check before deciding on it?
     fn needs_confirmation(&self, kind: Kind) -> bool {
@@ -977,7 +992,7 @@ impl Detector {
             // A memory suspect turns on allocation-site sampling (V8's sampling heap profiler,
             // whose profile takes ~100 ms to read at 70 MB): only while the newest floor is
             // a new high, which noise around a flat floor rarely is.
-            if a.suspect && key.0.is_memory() && !out.suspects.contains(&key.0) && (has_finding || self.floors_set_new_high(&key, 0.0) != FloorGate::Fail) {
+            if a.suspect && key.0.is_memory() && !out.suspects.contains(&key.0) && (has_finding || self.suspect_samples(&key)) {
                 out.suspects.push(key.0);
             }
             if (a.suspect || has_finding) && !key.0.is_memory() && !out.growing.contains(&key.0) {
@@ -1564,7 +1579,26 @@ mod tests {
     /// with a post-GC sample on the next tick. Returns (confirming GCs asked for, first
     /// tick a heap finding opened, the detector).
     fn bursty_service(cfg: Config, garbage_per_tick: f64, leak_from: usize, leak_per_tick: f64) -> (usize, Option<usize>, Detector) {
+        let (wants, opened, d, _) = bursty_service_sampling(cfg, garbage_per_tick, leak_from, leak_per_tick);
+        (wants, opened, d)
+    }
+
+    /// What the monitor's sampling heap profiler would do in [`bursty_service`]: on while
+    /// the heap is a suspect and for 15 ticks after (lib/monitor.js HEAP_SITES_IDLE_TICKS).
+    #[derive(Debug, Default)]
+    struct Sampling {
+        /// Ticks with the profiler on, before `leak_from`.
+        on_ticks: usize,
+        /// Episodes started before `leak_from`.
+        episodes: usize,
+        /// The first tick at or after `leak_from` with the heap a suspect.
+        first_after_leak: Option<usize>,
+    }
+
+    fn bursty_service_sampling(cfg: Config, garbage_per_tick: f64, leak_from: usize, leak_per_tick: f64) -> (usize, Option<usize>, Detector, Sampling) {
         let mut d = Detector::new(cfg);
+        let mut sampling = Sampling::default();
+        let mut idle: Option<usize> = None; // ticks since the last suspect while on
         let mut seed = 5;
         let (mut wants, mut opened, mut want_at) = (0, None, None);
         let mut closed = false;
@@ -1588,9 +1622,45 @@ mod tests {
                 opened = Some(i);
             }
             closed |= r.closed.iter().any(|f| f.kind == Kind::Heap);
+            let suspect = r.suspects.contains(&Kind::Heap);
+            if i < leak_from {
+                idle = match (suspect, idle) {
+                    (true, None) => {
+                        sampling.episodes += 1;
+                        Some(0)
+                    }
+                    (true, Some(_)) => Some(0),
+                    (false, Some(n)) if n + 1 >= 15 => None,
+                    (false, Some(n)) => Some(n + 1),
+                    (false, None) => None,
+                };
+                sampling.on_ticks += usize::from(idle.is_some());
+            } else if suspect && sampling.first_after_leak.is_none() {
+                sampling.first_after_leak = Some(i);
+            }
         }
         assert!(!closed, "a heap finding closed");
-        (wants, opened, d)
+        (wants, opened, d, sampling)
+    }
+
+    #[test]
+    fn a_garbage_sawtooth_keeps_the_sampling_heap_profiler_mostly_off() {
+        // Raw minima climb between major GCs in every healthy service; the sampling heap
+        // profiler (~5 % of CPU while on, docs/overhead.md) starts on a memory suspect.
+        // When raw suspects could start it, it was on 81/71/57/18 % of the first hour at
+        // 0.02/0.05/0.1/0.2 MiB/s of garbage; with only new-high post-GC floors starting
+        // it: 4/8/7/0.5 %. A leak from the second hour on still turns it on before its
+        // finding opens (100 KB/s: 101/49/67/61 s in, opened 143/55/124/103 s in; 30 KB/s:
+        // 241/79/82/66 s, opened 382/451/184/194 s), at the same ticks as before.
+        for g in [0.02, 0.05, 0.1, 0.2] {
+            for leak in [100.0 * 1024.0, 30.0 * 1024.0] {
+                let (_, opened, _, s) = bursty_service_sampling(Config::default(), g * MIB, 3600, leak);
+                assert!(s.on_ticks * 10 <= 3600, "{g} MiB/s of garbage: profiler on {} of 3600 ticks", s.on_ticks);
+                let opened = opened.expect("the leak opens a finding");
+                let first = s.first_after_leak.expect("the leak makes the heap a suspect");
+                assert!(first < opened, "{g} MiB/s, {leak} B/s: suspect at {first}, opened at {opened}");
+            }
+        }
     }
 
     fn no_backoff() -> Config {
