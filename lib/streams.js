@@ -52,14 +52,10 @@ function kindOf(target) {
 const CLOSER = 'leakguardStreamClose';
 function closerOf(rec) {
   return function leakguardStreamClose() {
-    if (rec.batch !== null) {
-      // Out of the waiting batch at once, record included: a closed stream's record
-      // held until the batch is promoted (up to YOUNG_MS) would outlive two scavenges
-      // and be promoted to the old generation (major GCs under load).
-      rec.batch[rec.slot] = undefined;
-      youngRecs[rec.slot] = undefined;
-      rec.batch = null;
-    }
+    // Out of the waiting list at once: a closed stream's record held until the list is
+    // registered (up to YOUNG_MS) would outlive two scavenges and be promoted to the old
+    // generation (major GCs under load).
+    if (rec.young) unlinkYoung(rec);
     settle(rec);
   };
 }
@@ -68,42 +64,53 @@ function closerOf(rec) {
 // without closing. But registering costs GC work: V8 allocates each registry cell in
 // the old generation and a scavenge keeps a registered target alive, so registering
 // every per-request stream added major GCs (GC share of a loaded server's CPU 1.4 % ->
-// 2-4 %). Most streams close within their request; so a new stream waits in `young`
-// (held for at most one tick, ~1 s) and only the streams still open at the next tick
-// are registered. A closed stream leaves `young` at once (its slot is cleared).
-// Streams wait in `young` at most YOUNG_MS (a timer of its own: the tick may be rarer).
+// 2-4 %). Most streams close within their request; so a new stream waits in the young
+// list (held for at most YOUNG_MS, ~1 s) and only the streams still open then are
+// registered. A closed stream leaves the list at once.
+// The list runs through the records themselves (`prev`/`next`, `stream` held until
+// registration): the arrays it replaced grew to thousands of slots a second under load
+// and outlived two scavenges each time, promoting ~0.3 MB/s into the old generation
+// (a major GC every ~2.5 s at 11 000 req/s, against every ~20 s without leakguard;
+// docs/overhead.md, 2026-12-08).
 const MAX_YOUNG = 65536; // beyond this many new streams waiting, register at once
 const YOUNG_MS = 1000;
-let young = null; // streams created since the last promotion, while a monitor runs
+let youngOn = false; // a monitor runs: new streams wait in the young list
+let youngHead = null; // newest waiting record
+let youngCount = 0;
 let youngTimer = null;
 // Node's own setTimeout, taken before leakguard's timer hooks can wrap it.
 const rawTimers = { setTimeout: require('node:timers').setTimeout, clearTimeout: require('node:timers').clearTimeout };
+
+function unlinkYoung(rec) {
+  if (rec.prev !== null) rec.prev.next = rec.next;
+  else youngHead = rec.next;
+  if (rec.next !== null) rec.next.prev = rec.prev;
+  rec.prev = null;
+  rec.next = null;
+  rec.stream = null;
+  rec.young = false;
+  youngCount--;
+}
 
 function promoteYoung() {
   if (youngTimer !== null) {
     rawTimers.clearTimeout(youngTimer);
     youngTimer = null;
   }
-  if (young === null || young.length === 0) return;
-  const batch = young;
-  young = [];
-  for (let i = 0; i < batch.length; i++) {
-    const stream = batch[i];
-    const rec = youngRecs[i];
-    if (stream === undefined || rec === undefined) continue;
-    rec.batch = null;
-    registry.register(stream, rec);
+  let rec = youngHead;
+  youngHead = null;
+  youngCount = 0;
+  while (rec !== null) {
+    const next = rec.next;
+    const stream = rec.stream;
+    // The registry holds the record strongly: it must not hold the stream.
+    rec.stream = null;
+    rec.prev = null;
+    rec.next = null;
+    rec.young = false;
+    if (stream !== null) registry.register(stream, rec);
+    rec = next;
   }
-  youngRecs.length = 0;
-}
-const youngRecs = []; // youngRecs[i] is the record of young[i]
-
-// Entries of the waiting batch that still hold a stream or its record (closed ones
-// hold neither): what leakguard holds strongly, for the report.
-function youngHeld() {
-  let n = 0;
-  for (let i = 0; i < young.length; i++) if (young[i] !== undefined || youngRecs[i] !== undefined) n++;
-  return n;
 }
 
 function onYoungTimer() {
@@ -113,13 +120,13 @@ function onYoungTimer() {
 
 /** The monitor started: new streams wait one tick before they are registered. */
 function startYoung() {
-  if (young === null) young = [];
+  youngOn = true;
 }
 
 /** The monitor stopped: register the waiting streams, and register new ones at once. */
 function stopYoung() {
   promoteYoung();
-  young = null;
+  youngOn = false;
 }
 
 /** True when the stream already carries leakguard's 'close' listener (tracked before). */
@@ -168,7 +175,7 @@ function register(stream, target, skipFn, fresh) {
     droppedStreams++;
     return;
   }
-  const rec = { target, site: null, weight: 0, closed: false, gen: generation, fdBacked: isFdBacked(stream), born: 0, batch: null, slot: 0 };
+  const rec = { target, site: null, weight: 0, closed: false, gen: generation, fdBacked: isFdBacked(stream), born: 0, young: false, stream: null, prev: null, next: null };
   const w = sampler.next();
   if (w !== 0) {
     const stack = captureSite(skipFn);
@@ -182,11 +189,13 @@ function register(stream, target, skipFn, fresh) {
   k.opened++;
   rec.born = k.ages.born();
   stream.on('close', closerOf(rec));
-  if (young !== null && young.length < MAX_YOUNG) {
-    rec.batch = young;
-    rec.slot = young.length;
-    young.push(stream);
-    youngRecs.push(rec);
+  if (youngOn && youngCount < MAX_YOUNG) {
+    rec.young = true;
+    rec.stream = stream;
+    rec.next = youngHead;
+    if (youngHead !== null) youngHead.prev = rec;
+    youngHead = rec;
+    youngCount++;
     if (youngTimer === null) {
       youngTimer = rawTimers.setTimeout(onYoungTimer, YOUNG_MS);
       youngTimer.unref();
@@ -298,4 +307,4 @@ function summary() {
   return out;
 }
 
-module.exports = { sampler, trackStream, install, uninstall, reset, collect, summary, startYoung, stopYoung, stats: () => ({ streamKinds: kinds.size, droppedStreams, pendingStreams: young === null ? 0 : youngHeld() }), MAX_KINDS };
+module.exports = { sampler, trackStream, install, uninstall, reset, collect, summary, startYoung, stopYoung, stats: () => ({ streamKinds: kinds.size, droppedStreams, pendingStreams: youngCount }), MAX_KINDS };
