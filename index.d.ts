@@ -206,8 +206,9 @@ export interface TickResult {
   closed: LeakFinding[];
   /**
    * Memory kinds with a weak upward trend whose newest point is a new high; with
-   * `forcedGc` (the default) that point must be a post-GC floor (a raw minimum, garbage
-   * on top of the floor, climbs in every healthy service between major GCs). A suspect
+   * `forcedGc` (the default) that point must be a post-GC floor, or a raw minimum within
+   * 15 s of such a floor (a raw minimum, garbage on top of the floor, climbs in every
+   * healthy service between major GCs). A suspect
    * turns on the Buffer sampler (`arrayBuffers`, `external`) or the sampling heap
    * profiler (`heap`) until 15 ticks after the last one.
    */

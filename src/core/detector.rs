@@ -578,6 +578,10 @@ pub struct Detector {
     recent_floors: [VecDeque<(f64, f64)>; 4],
     /// The newest point of each memory series is a raw minimum (no GC behind it).
     raw_point: [bool; 4],
+    /// When the latest post-GC floor of each memory kind made it a sampling suspect (a
+    /// new high of a rising series), if it did: raw points keep sampling on for
+    /// `3 × confirm_gap_ms` after it, so that it bridges to the second floor.
+    floor_suspect: [Option<f64>; 4],
     /// When a confirming GC was last asked for (epoch ms).
     last_confirm_at: f64,
     /// Confirming GCs left in the bucket, and when it was last refilled.
@@ -616,6 +620,7 @@ impl Detector {
             raw_history: Default::default(),
             last_post_gc_tick: [0; 4],
             raw_point: [false; 4],
+            floor_suspect: [None; 4],
             last_confirm_at: f64::NEG_INFINITY,
             confirm_tokens: 0.0,
             refilled_at: None,
@@ -765,17 +770,34 @@ impl Detector {
 
     /// May a memory suspect turn on allocation-site sampling (V8's sampling heap profiler,
     /// the Buffer sampler)? The newest floor must be a new high
-    /// ([`Self::floors_set_new_high`]), and with confirming GCs on it must be a post-GC
-    /// floor: a raw minimum (garbage on top of the floor) climbs in every healthy
-    /// service between major GCs, and in the overhead bench's service it kept the profiler
-    /// on for a third of the time. A raw suspect asks for a confirming GC instead; if
-    /// that floor is a new high, sampling starts, a floor or more before the finding can
-    /// open (it needs a second new-high floor `confirm_gap_ms` later).
+    /// ([`Self::floors_set_new_high`]); with confirming GCs on, a raw minimum (garbage on
+    /// top of the floor, which climbs in every healthy service between major GCs: in the
+    /// overhead bench's service it kept the profiler on a third of the time) counts only
+    /// within `3 × confirm_gap_ms` of a post-GC floor that did ([`Self::floor_suspect`]).
+    /// A raw suspect alone asks for a confirming GC; if that floor is a new high,
+    /// sampling starts and stays on across the gap to the second new-high floor a
+    /// finding needs (`confirm_gap_ms` later; with short ticks, the monitor's 15 idle
+    /// ticks alone can be shorter than that gap).
     fn suspect_samples(&self, key: &(Kind, String)) -> bool {
         if self.floors_set_new_high(key, 0.0) == FloorGate::Fail {
             return false;
         }
-        !self.cfg.confirm_gc || self.series.get(key).and_then(|s| s.points.back()).is_none_or(|p| !p.raw)
+        if !self.cfg.confirm_gc {
+            return true;
+        }
+        let Some(last) = self.series.get(key).and_then(|s| s.points.back()) else { return true };
+        !last.raw || MEM_KINDS.iter().position(|(k, _)| *k == key.0).and_then(|i| self.floor_suspect[i]).is_some_and(|t| last.t - t <= 3.0 * self.cfg.confirm_gap_ms)
+    }
+
+    /// Called for each memory series with an assessment: when its newest point is a
+    /// post-GC floor, remembers whether that floor made it a sampling suspect.
+    fn floor_suspect(&mut self, key: &(Kind, String), suspect: bool) {
+        let Some(i) = MEM_KINDS.iter().position(|(k, _)| *k == key.0) else { return };
+        let Some(last) = self.series.get(key).and_then(|s| s.points.back()) else { return };
+        if !last.raw {
+            let t = last.t;
+            self.floor_suspect[i] = (suspect && self.floors_set_new_high(key, 0.0) != FloorGate::Fail).then_some(t);
+        }
     }
 
     /// Is the newest point of `kind`'s memory series a raw minimum that a confirming
@@ -992,6 +1014,9 @@ impl Detector {
             // A memory suspect turns on allocation-site sampling (V8's sampling heap profiler,
             // whose profile takes ~100 ms to read at 70 MB): only while the newest floor is
             // a new high, which noise around a flat floor rarely is.
+            if key.0.is_memory() {
+                self.floor_suspect(&key, a.suspect);
+            }
             if a.suspect && key.0.is_memory() && !out.suspects.contains(&key.0) && (has_finding || self.suspect_samples(&key)) {
                 out.suspects.push(key.0);
             }
@@ -1649,13 +1674,13 @@ mod tests {
         // profiler (~5 % of CPU while on, docs/overhead.md) starts on a memory suspect.
         // When raw suspects could start it, it was on 81/71/57/18 % of the first hour at
         // 0.02/0.05/0.1/0.2 MiB/s of garbage; with only new-high post-GC floors starting
-        // it: 4/8/7/0.5 %. A leak from the second hour on still turns it on before its
+        // it (and raw suspects keeping it on for 15 s after such a floor): 7/15/13/1 %. A leak from the second hour on still turns it on before its
         // finding opens (100 KB/s: 101/49/67/61 s in, opened 143/55/124/103 s in; 30 KB/s:
         // 241/79/82/66 s, opened 382/451/184/194 s), at the same ticks as before.
         for g in [0.02, 0.05, 0.1, 0.2] {
             for leak in [100.0 * 1024.0, 30.0 * 1024.0] {
                 let (_, opened, _, s) = bursty_service_sampling(Config::default(), g * MIB, 3600, leak);
-                assert!(s.on_ticks * 10 <= 3600, "{g} MiB/s of garbage: profiler on {} of 3600 ticks", s.on_ticks);
+                assert!(s.on_ticks * 4 <= 3600, "{g} MiB/s of garbage: profiler on {} of 3600 ticks", s.on_ticks);
                 let opened = opened.expect("the leak opens a finding");
                 let first = s.first_after_leak.expect("the leak makes the heap a suspect");
                 assert!(first < opened, "{g} MiB/s, {leak} B/s: suspect at {first}, opened at {opened}");
